@@ -1,0 +1,230 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { ServerConfig } from './config.js';
+import { AccessTokens } from './auth/oauth.js';
+import { Authenticator, AuthenticationFailed, type Principal } from './auth/principal.js';
+import { assertAccessListAllows, authorizeOrg, type OrgRequirement } from './auth/authorize.js';
+import { DomainError } from './domain/errors.js';
+import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
+import { enforceRateLimit } from './http/ratelimit.js';
+import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
+import { REQUEST_JSON_CONTENT_TYPE, negotiateVersion, versionedContentType } from './http/versioning.js';
+import { cloudMigrationRoutes } from './routes/cloudMigration.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { orgRoutes } from './routes/orgs.js';
+import type { Store } from './store/store.js';
+
+// Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
+// One request path: render options → version → authenticate → access list → org role → rate limit
+// → route (schema-validated body) → domain → store. Every refusal is an ApiError rendered by the
+// one error handler.
+
+/** What an Atlas route declares; the shared hooks read it. */
+export interface AtlasRouteConfig {
+  /** Resource versions of the operation, ascending. */
+  versions: readonly string[];
+  /** Role needed in the `orgId` path parameter's org. */
+  org?: OrgRequirement;
+  /** Atlas rate-limit scope, when the operation has one. */
+  rateLimit?: 'cloudMigrationOrg';
+  /** The live-migration link key may call this operation (it may call nothing else). */
+  allowLinkKey?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+    render: RenderOptions;
+    resourceVersion: string;
+  }
+  interface FastifyContextConfig {
+    atlas?: AtlasRouteConfig;
+  }
+}
+
+export interface AppContext {
+  config: ServerConfig;
+  store: Store;
+  authenticator: Authenticator;
+  accessTokens: AccessTokens;
+}
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const SECRET_LOG_PATHS = ['req.headers.authorization', 'headers.authorization', 'body.linkToken'];
+
+export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
+  const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
+  const context: AppContext = { config, store, authenticator, accessTokens };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // One log line per request, written by our onResponse hook, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    // Bodies are validated as sent: no coercion, no silently dropped fields (Atlas refuses unknown ones).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+  });
+
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('render', null as unknown as RenderOptions);
+  app.decorateRequest('resourceVersion', '');
+
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(REQUEST_JSON_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error, config.bodyLimitBytes);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
+    else if (error instanceof AuthenticationFailed) request.log.debug({ refusal: error.refusal }, 'authentication refused');
+    return sendApiError(reply, apiError, request.render?.pretty ?? false);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])),
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        principal: request.principal?.id,
+        remote: request.ip,
+      },
+      'request',
+    );
+  });
+
+  await app.register(async (atlas) => {
+    atlas.addHook('onRequest', async (request, reply) => atlasPipeline(context, request, reply));
+    await atlas.register(orgRoutes(context));
+    await atlas.register(cloudMigrationRoutes(context));
+  }, { prefix: '/api/atlas/v2' });
+
+  await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
+
+  return app;
+}
+
+async function atlasPipeline(context: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const route = request.routeOptions.config.atlas;
+  if (!route) return; // 404 handler
+  const render = parseRenderOptions(request.query as Record<string, unknown>);
+  request.render = render;
+  const version = negotiateVersion(request.headers.accept, route.versions);
+  request.resourceVersion = version;
+  reply.header('content-type', versionedContentType(version));
+  if (render.envelope || render.pretty) {
+    reply.serializer((payload: unknown) =>
+      renderJson(render.envelope ? wrapInEnvelope(reply.statusCode, payload) : payload, render.pretty),
+    );
+  }
+
+  const principal = await context.authenticator.authenticate({
+    method: request.method,
+    url: request.url,
+    authorization: request.headers.authorization,
+  });
+  request.principal = principal;
+  assertAccessListAllows(principal, request.socket.remoteAddress ?? '');
+
+  const orgId = (request.params as { orgId?: string }).orgId;
+  if (route.org && orgId !== undefined) {
+    authorizeOrg(principal, orgId, route.org);
+  }
+  if (principal.isLinkKey && !route.allowLinkKey) {
+    // The link key's role is read-only, so owner routes already refuse it; this keeps it to the
+    // few read operations the source side needs even if roles change.
+    throw new ApiError('USER_CANNOT_ACCESS_ORG');
+  }
+  if (route.rateLimit === 'cloudMigrationOrg' && orgId !== undefined) {
+    await enforceRateLimit(context.store, context.config.rateLimit, reply, {
+      bucket: `org:${orgId}:cloudMigration`,
+      resource: `api/atlas/v2/orgs/${orgId}/liveMigrations`,
+    });
+  }
+}
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  validation?: Array<{ keyword: string; instancePath: string; params: Record<string, unknown>; message?: string }>;
+  validationContext?: string;
+  message?: string;
+}
+
+function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return apiErrorFromDomain(error);
+  const e = (error ?? {}) as FastifyLikeError;
+  if (e.validation && e.validation.length > 0) return fromValidation(e.validation);
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('MALFORMED_JSON');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('INVALID_JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('REQUEST_TOO_LARGE', [bodyLimitBytes]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', [mediaTypeFromMessage(e.message)]);
+  }
+  if (error instanceof SyntaxError) return new ApiError('MALFORMED_JSON');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiError('INVALID_REQUEST', [e.message ?? 'bad request']);
+  }
+  return new ApiError('UNEXPECTED_ERROR');
+}
+
+function mediaTypeFromMessage(message: string | undefined): string {
+  return /Content-Type: (.*)$/.exec(message ?? '')?.[1] ?? 'of this request';
+}
+
+function fromValidation(
+  errors: NonNullable<FastifyLikeError['validation']>,
+): ApiError {
+  const first = errors[0]!;
+  const attribute = first.instancePath.split('/')[1];
+  const fields: FieldViolation[] = errors.map((err) => ({
+    field: err.instancePath.split('/').filter(Boolean).join('.') || String(err.params.additionalProperty ?? err.params.missingProperty ?? ''),
+    description: err.message ?? err.keyword,
+  }));
+  if (first.keyword === 'additionalProperties') {
+    const name = String(first.params.additionalProperty);
+    return new ApiError('INVALID_ATTRIBUTE', [name], { fields: [{ field: name, description: 'unknown attribute' }] });
+  }
+  if (first.keyword === 'required') {
+    const name = String(first.params.missingProperty);
+    return new ApiError('MISSING_ATTRIBUTE', [name], { fields: [{ field: name, description: 'required attribute' }] });
+  }
+  if (!attribute) return new ApiError('INVALID_JSON');
+  return new ApiError('INVALID_JSON_ATTRIBUTE', [attribute], { fields });
+}
+
+/** Errors Node's HTTP parser raises before Fastify sees a request (oversized headers, garbage). */
+function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const apiError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('REQUEST_HEADER_FIELDS_TOO_LARGE')
+      : new ApiError('INVALID_REQUEST', ['the request could not be parsed as HTTP/1.1']);
+  const body = JSON.stringify(apiError.body());
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json\r\n' +
+      `X-Error-Code: ${apiError.errorCode}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body,
+  );
+}

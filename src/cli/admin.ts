@@ -1,0 +1,106 @@
+import { createApiKey, deleteApiKey, listApiKeys } from '../domain/apiKeys.js';
+import { createOrg } from '../domain/orgs.js';
+import { createServiceAccount, deleteServiceAccount, listServiceAccounts } from '../domain/serviceAccounts.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+
+// Admin commands: they open the same data dir as a running server (SQLite WAL lets both work at
+// once) and print JSON with --json, text otherwise. Secrets are printed once, here, and nowhere else.
+
+export interface Output {
+  json: boolean;
+}
+
+async function withStore<T>(dataDir: string, run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ dataDir });
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function print(output: Output, value: unknown, text: string): void {
+  process.stdout.write(output.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+}
+
+export async function orgCreate(dataDir: string, name: string, output: Output): Promise<void> {
+  const org = await withStore(dataDir, (store) => createOrg(store, name));
+  print(output, org, `created organization ${org.id} "${org.name}"`);
+}
+
+export async function orgList(dataDir: string, output: Output): Promise<void> {
+  const orgs = await withStore(dataDir, (store) => store.listOrgs());
+  print(output, orgs, orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || '(no organizations)');
+}
+
+export async function apiKeyCreate(
+  dataDir: string,
+  input: { orgId: string; roles: string[]; accessList: string[]; description?: string },
+  output: Output,
+): Promise<void> {
+  const { record, privateKey } = await withStore(dataDir, (store) => createApiKey(store, input));
+  const shown = {
+    id: record.id,
+    orgId: record.orgId,
+    publicKey: record.publicKey,
+    privateKey,
+    roles: record.roles,
+    accessList: record.accessList,
+    desc: record.description,
+  };
+  print(
+    output,
+    shown,
+    `created API key ${record.publicKey} (${record.roles.join(', ')}) in ${record.orgId}\n` +
+      `private key (shown once): ${privateKey}`,
+  );
+}
+
+export async function apiKeyList(dataDir: string, orgId: string, output: Output): Promise<void> {
+  const keys = await withStore(dataDir, (store) => listApiKeys(store, orgId));
+  print(
+    output,
+    keys,
+    keys
+      .map((k) => `${k.publicKey}  ${k.roles.map((r) => r.roleName).join(',')}  ${k.liveMigrationLinkKey ? 'link key  ' : ''}${k.desc}`)
+      .join('\n') || '(no API keys)',
+  );
+}
+
+export async function apiKeyDelete(dataDir: string, orgId: string, publicKey: string, output: Output): Promise<void> {
+  await withStore(dataDir, (store) => deleteApiKey(store, orgId, publicKey));
+  print(output, { deleted: publicKey }, `deleted API key ${publicKey}`);
+}
+
+export async function serviceAccountCreate(
+  dataDir: string,
+  input: { orgId: string; roles: string[]; accessList: string[]; name?: string },
+  output: Output,
+): Promise<void> {
+  const { record, clientSecret } = await withStore(dataDir, (store) => createServiceAccount(store, input));
+  const shown = {
+    clientId: record.clientId,
+    clientSecret,
+    orgId: record.orgId,
+    name: record.name,
+    roles: record.roles,
+    accessList: record.accessList,
+  };
+  print(
+    output,
+    shown,
+    `created service account ${record.clientId} (${record.roles.join(', ')}) in ${record.orgId}\n` +
+      `client secret (shown once): ${clientSecret}`,
+  );
+}
+
+export async function serviceAccountList(dataDir: string, orgId: string, output: Output): Promise<void> {
+  const accounts = await withStore(dataDir, (store) => listServiceAccounts(store, orgId));
+  print(output, accounts, accounts.map((a) => `${a.clientId}  ${a.roles.join(',')}  ${a.name}`).join('\n') || '(no service accounts)');
+}
+
+export async function serviceAccountDelete(dataDir: string, orgId: string, clientId: string, output: Output): Promise<void> {
+  await withStore(dataDir, (store) => deleteServiceAccount(store, orgId, clientId));
+  print(output, { deleted: clientId }, `deleted service account ${clientId}`);
+}

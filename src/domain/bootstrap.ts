@@ -1,0 +1,56 @@
+import type { Org, Store } from '../store/store.js';
+import { mintApiKey } from './apiKeys.js';
+import { newClientId, newClientSecret, newObjectId } from './ids.js';
+import { hashClientSecret } from './secrets.js';
+
+// First start on an empty store, like a cloud emulator: an organization with an ORG_OWNER API key
+// and an ORG_OWNER service account, so the Atlas docs' own commands work at once.
+
+export interface BootstrapCredentials {
+  orgId: string;
+  orgName: string;
+  apiKey: { publicKey: string; privateKey: string };
+  serviceAccount: { clientId: string; clientSecret: string };
+}
+
+/**
+ * Creates the bootstrap org when the store has none. `persist` receives the credentials before
+ * anything is committed: if it fails nothing is created, and if the process dies after it the
+ * store is still empty, so the next start simply bootstraps (and persists) again.
+ */
+export async function bootstrapIfEmpty(
+  store: Store,
+  orgName: string,
+  persist: (credentials: BootstrapCredentials) => Promise<void>,
+  now: Date = new Date(),
+): Promise<BootstrapCredentials | undefined> {
+  if ((await store.countOrgs()) > 0) return undefined;
+  const org: Org = { id: newObjectId(now), name: orgName, createdAt: now.toISOString() };
+  const key = mintApiKey({
+    orgId: org.id,
+    roles: ['ORG_OWNER'],
+    accessList: [],
+    description: 'Bootstrap organization owner key',
+    purpose: 'USER',
+    now,
+  });
+  const clientSecret = newClientSecret();
+  const account = {
+    clientId: newClientId(),
+    orgId: org.id,
+    secretHash: hashClientSecret(clientSecret),
+    roles: ['ORG_OWNER' as const],
+    accessList: [],
+    name: 'Bootstrap organization owner service account',
+    createdAt: now.toISOString(),
+  };
+  const credentials: BootstrapCredentials = {
+    orgId: org.id,
+    orgName: org.name,
+    apiKey: { publicKey: key.record.publicKey, privateKey: key.privateKey },
+    serviceAccount: { clientId: account.clientId, clientSecret },
+  };
+  await persist(credentials);
+  await store.insertBootstrap(org, key.record, account);
+  return credentials;
+}

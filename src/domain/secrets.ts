@@ -1,0 +1,45 @@
+import crypto from 'node:crypto';
+
+// How secrets are kept: only what verification needs, compared in constant time.
+
+/** The realm Atlas's digest challenge names; part of every stored HA1. */
+export const DIGEST_REALM = 'MMS Public API';
+
+export function md5Hex(value: string): string {
+  return crypto.createHash('md5').update(value, 'utf8').digest('hex');
+}
+
+/** RFC 7616 HA1 for MD5: H(username:realm:password). Stored instead of the private key. */
+export function digestHa1(publicKey: string, privateKey: string, realm: string = DIGEST_REALM): string {
+  return md5Hex(`${publicKey}:${realm}:${privateKey}`);
+}
+
+export function sha256Hex(value: string): string {
+  return crypto.createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** Client secrets are 256-bit random values: one SHA-256 is enough, a slow KDF protects nothing more. */
+export function hashClientSecret(secret: string): string {
+  return sha256Hex(secret);
+}
+
+/** Constant-time equality of two strings (length is not secret: all our digests have fixed length). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  if (left.length !== right.length) {
+    // Still spend the comparison so the timing does not depend on where the strings differ.
+    crypto.timingSafeEqual(left, left);
+    return false;
+  }
+  return crypto.timingSafeEqual(left, right);
+}
+
+/** Atlas shows a private key masked but for its last four characters. */
+export function privateKeyHint(privateKey: string): string {
+  return privateKey.slice(-4);
+}
+
+export function maskPrivateKey(hint: string): string {
+  return `********-****-****-****-********${hint}`;
+}

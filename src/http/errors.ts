@@ -1,0 +1,164 @@
+import type { FastifyReply } from 'fastify';
+import { DomainError, type DomainErrorKind } from '../domain/errors.js';
+import { renderJson } from './render.js';
+
+// The one place that builds Atlas ApiError bodies. Every refusal pushlink sends comes from this
+// catalogue, with the status and errorCode Atlas uses for it (../shared/reference/atlas-api.md §3).
+// Where Atlas publishes no code for a case (415, 413), the code is pushlink's own and says so.
+
+interface CatalogueEntry {
+  status: number;
+  /** The errorCode on the wire; usually the entry's own name. */
+  errorCode?: string;
+  /** Atlas's detail template; each %s takes the next parameter. */
+  detail: string;
+  /** `parameters: null` where real Atlas sends null rather than a list. */
+  nullParameters?: boolean;
+}
+
+export const ERROR_CATALOGUE = {
+  // 400
+  MALFORMED_JSON: { status: 400, detail: 'Received JSON is malformed.' },
+  INVALID_JSON: { status: 400, detail: 'Received JSON does not match expected format.' },
+  INVALID_JSON_ATTRIBUTE: { status: 400, detail: 'Received JSON for the %s attribute does not match expected format.' },
+  INVALID_ATTRIBUTE: { status: 400, detail: 'Invalid attribute %s specified.' },
+  MISSING_ATTRIBUTE: { status: 400, detail: 'The required attribute %s was not specified.' },
+  INVALID_QUERY_PARAMETER: { status: 400, detail: 'Invalid query parameter %s specified.' },
+  INVALID_IP_ADDRESS_OR_CIDR_NOTATION: { status: 400, detail: 'The address %s must be in valid IP address or CIDR notation.' },
+  VALIDATION_ERROR: { status: 400, detail: 'The request content produced the validation error: %s.' },
+  // A request Node or Fastify could not take apart at all; pushlink's own code.
+  INVALID_REQUEST: { status: 400, detail: 'The request is invalid: %s.' },
+  // 401
+  NOT_AUTHORIZED: { status: 401, errorCode: 'UNEXPECTED_ERROR', detail: 'You are not authorized for this resource.' },
+  USER_CANNOT_ACCESS_ORG: { status: 401, detail: 'User cannot access this organization.' },
+  NOT_ORG_OWNER: {
+    status: 401,
+    detail: 'The currently logged in user does not have the owner role in organization %s.',
+  },
+  // 403
+  IP_ADDRESS_NOT_ON_ACCESS_LIST: { status: 403, detail: 'IP address %s is not allowed to access this resource.' },
+  // 404
+  RESOURCE_NOT_FOUND: { status: 404, detail: 'Cannot find resource %s.' },
+  INVALID_ORG_ID: { status: 404, detail: 'An invalid organization ID %s was specified.' },
+  EXTERNAL_ORG_LINK_NOT_FOUND: {
+    status: 404,
+    errorCode: 'UNEXPECTED_ERROR',
+    detail: 'Could not find the requested external organization link.',
+    nullParameters: true,
+  },
+  // 406
+  INVALID_VERSION_DATE: { status: 406, detail: 'Invalid accept header or version date.' },
+  // 413, 415, 431: no published Atlas code; pushlink's own.
+  REQUEST_TOO_LARGE: { status: 413, detail: 'The request body is larger than the limit of %s bytes.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    detail: 'Content type %s is not supported; send application/json or application/vnd.atlas.<date>+json.',
+  },
+  REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, detail: 'The request headers are too large.' },
+  // 429
+  RATE_LIMITED_TOKEN_BUCKET: {
+    status: 429,
+    detail: 'Rate limit exceeded for %s. Please retry after %s seconds. Request capacity: %s. Refill rate: %s per %s seconds.',
+  },
+  // 500
+  UNEXPECTED_ERROR: { status: 500, detail: 'Unexpected error.' },
+} satisfies Record<string, CatalogueEntry>;
+
+export type ErrorName = keyof typeof ERROR_CATALOGUE;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errorCode: string;
+  readonly detail: string;
+  readonly parameters: unknown[] | null;
+  readonly reason: string;
+  /** Extra response headers (WWW-Authenticate, Retry-After, …). */
+  readonly headers: Record<string, string>;
+  readonly fields: FieldViolation[] | undefined;
+
+  constructor(
+    name: ErrorName,
+    parameters: unknown[] = [],
+    options: { headers?: Record<string, string>; fields?: FieldViolation[] } = {},
+  ) {
+    const entry: CatalogueEntry = ERROR_CATALOGUE[name];
+    let index = 0;
+    const detail = entry.detail.replace(/%s/g, () => String(parameters[index++] ?? ''));
+    super(detail);
+    this.name = 'ApiError';
+    this.status = entry.status;
+    this.errorCode = entry.errorCode ?? name;
+    this.detail = detail;
+    this.parameters = entry.nullParameters ? null : parameters;
+    this.reason = REASONS[entry.status] ?? 'Error';
+    this.headers = options.headers ?? {};
+    this.fields = options.fields;
+  }
+
+  /** The ApiError body, keys in Atlas's (alphabetical) order. */
+  body(): Record<string, unknown> {
+    return {
+      ...(this.fields ? { badRequestDetail: { fields: this.fields } } : {}),
+      detail: this.detail,
+      error: this.status,
+      errorCode: this.errorCode,
+      parameters: this.parameters,
+      reason: this.reason,
+    };
+  }
+}
+
+const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> = {
+  INVALID_ACCESS_LIST_ENTRY: (e) =>
+    new ApiError('INVALID_IP_ADDRESS_OR_CIDR_NOTATION', e.parameters, {
+      fields: [{ field: 'accessListIps', description: e.message }],
+    }),
+  TOO_MANY_ACCESS_LIST_ENTRIES: (e) =>
+    new ApiError('VALIDATION_ERROR', [`accessListIps has more than ${e.parameters[0]} entries`], {
+      fields: [{ field: 'accessListIps', description: e.message }],
+    }),
+  // An org the caller cannot see answers like one that does not exist: no existence oracle.
+  ORG_NOT_FOUND: () => new ApiError('USER_CANNOT_ACCESS_ORG'),
+  LINK_NOT_FOUND: () => new ApiError('EXTERNAL_ORG_LINK_NOT_FOUND'),
+  API_KEY_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
+  SERVICE_ACCOUNT_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
+  INVALID_ROLE: (e) => new ApiError('INVALID_ATTRIBUTE', ['roles'], { fields: [{ field: 'roles', description: e.message }] }),
+  INVALID_NAME: (e) => new ApiError('INVALID_ATTRIBUTE', ['name'], { fields: [{ field: 'name', description: e.message }] }),
+  INVALID_LINK_TOKEN: (e) =>
+    new ApiError('INVALID_ATTRIBUTE', ['linkToken'], { fields: [{ field: 'linkToken', description: e.message }] }),
+};
+
+export function apiErrorFromDomain(error: DomainError): ApiError {
+  return DOMAIN_TO_API[error.kind](error);
+}
+
+/** Sends an ApiError: JSON (never versioned), X-Error-Code, compact unless pretty was asked for. */
+export function sendApiError(reply: FastifyReply, error: ApiError, pretty = false): FastifyReply {
+  reply.code(error.status);
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  reply.header('x-error-code', error.errorCode);
+  reply.header('content-type', 'application/json');
+  // A Buffer skips any per-request serializer (envelope/pretty apply to entities, not to errors).
+  return reply.send(Buffer.from(renderJson(error.body(), pretty)));
+}

@@ -1,0 +1,39 @@
+import type { FastifyReply } from 'fastify';
+import type { RateLimitPolicy, Store } from '../store/store.js';
+import { ApiError } from './errors.js';
+
+// Atlas rate limits: a token bucket per endpoint set and scope. The Cloud Migration Service's
+// org-scoped operations (linkTokens POST/DELETE, availableProjects GET) share one bucket per org:
+// capacity 500, 250 tokens back every 60 s. Buckets live in the store, so several instances on one
+// database share them.
+
+export interface RateLimitConfig extends RateLimitPolicy {
+  enabled: boolean;
+}
+
+export const ATLAS_ORG_RATE_LIMIT: RateLimitConfig = {
+  enabled: true,
+  capacity: 500,
+  refillAmount: 250,
+  refillPeriodMs: 60_000,
+};
+
+export async function enforceRateLimit(
+  store: Store,
+  config: RateLimitConfig,
+  reply: FastifyReply,
+  scope: { bucket: string; resource: string },
+): Promise<void> {
+  if (!config.enabled) return;
+  const decision = await store.takeRateLimitToken(scope.bucket, config, Date.now());
+  reply.header('ratelimit-limit', config.capacity);
+  reply.header('ratelimit-remaining', decision.remaining);
+  if (!decision.allowed) {
+    const periodSeconds = Math.round(config.refillPeriodMs / 1000);
+    throw new ApiError(
+      'RATE_LIMITED_TOKEN_BUCKET',
+      [scope.resource, decision.retryAfterSeconds, config.capacity, config.refillAmount, periodSeconds],
+      { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
+    );
+  }
+}

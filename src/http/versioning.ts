@@ -1,0 +1,55 @@
+import { ApiError } from './errors.js';
+
+// Atlas's versioned media types. A client asks for a date in `Accept:
+// application/vnd.atlas.YYYY-MM-DD+json`; it is served the operation's newest resource version
+// released on or before that date (the Atlas docs' own curl sends 2024-10-23 to an operation
+// whose only version is 2023-01-01, and expects success). No versioned Accept, an impossible date,
+// or a date before the first version → 406 INVALID_VERSION_DATE.
+
+const VERSIONED_JSON = /^application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$/i;
+
+function isCalendarDate(date: string): boolean {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const parsed = new Date(Date.UTC(y, m - 1, d));
+  return parsed.getUTCFullYear() === y && parsed.getUTCMonth() === m - 1 && parsed.getUTCDate() === d;
+}
+
+/** The requested version date from an Accept header (first versioned JSON type listed), or null. */
+export function requestedVersionDate(accept: string | undefined): string | null {
+  if (!accept) return null;
+  for (const range of accept.split(',')) {
+    const mediaType = range.split(';', 1)[0]!.trim();
+    const match = VERSIONED_JSON.exec(mediaType);
+    if (match) return isCalendarDate(match[1]!) ? match[1]! : null;
+  }
+  return null;
+}
+
+/** Newest version in `available` (ascending ISO dates) on or before `requested`. */
+export function resolveResourceVersion(requested: string, available: readonly string[]): string | null {
+  let chosen: string | null = null;
+  for (const version of available) if (version <= requested) chosen = version;
+  return chosen;
+}
+
+export function negotiateVersion(accept: string | undefined, available: readonly string[]): string {
+  const requested = requestedVersionDate(accept);
+  const version = requested === null ? null : resolveResourceVersion(requested, available);
+  if (version === null) throw new ApiError('INVALID_VERSION_DATE');
+  return version;
+}
+
+const contentTypes = new Map<string, string>();
+
+/** `application/vnd.atlas.<version>+json;charset=utf-8`, as Atlas echoes it. */
+export function versionedContentType(version: string): string {
+  let value = contentTypes.get(version);
+  if (!value) {
+    value = `application/vnd.atlas.${version}+json;charset=utf-8`;
+    contentTypes.set(version, value);
+  }
+  return value;
+}
+
+/** Request bodies may be plain JSON or any versioned Atlas JSON type. */
+export const REQUEST_JSON_CONTENT_TYPE = /^application\/vnd\.atlas\.\d{4}-\d{2}-\d{2}\+json(?:;|$)/;

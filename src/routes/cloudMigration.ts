@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppContext, AtlasRouteConfig } from '../app.js';
+import { issueLinkToken, revokeLink } from '../domain/links.js';
+import { requireOrg } from '../domain/orgs.js';
+import { targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
+
+// Cloud Migration Service, org-scoped link-token operations. Both need Organization Owner and
+// share the org's rate-limit bucket; their only resource version is 2023-01-01.
+
+const LINK_TOKENS: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_OWNER', rateLimit: 'cloudMigrationOrg' };
+
+interface OrgParams {
+  orgId: string;
+}
+
+export function cloudMigrationRoutes({ store }: AppContext): FastifyPluginAsync {
+  return async (app) => {
+    app.post<{ Params: OrgParams; Body: { accessListIps?: string[] } }>(
+      '/orgs/:orgId/liveMigrations/linkTokens',
+      {
+        config: { atlas: LINK_TOKENS },
+        // The official spec says 200; the live service answers 201 Created (every recorded Atlas
+        // CLI fixture, 2025-03 to 2026-08). pushlink follows the live service.
+        schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
+      },
+      async (request, reply) => {
+        const org = await requireOrg(store, request.params.orgId);
+        const { linkToken } = await issueLinkToken(store, org, request.body.accessListIps ?? []);
+        return reply.code(201).send({ linkToken });
+      },
+    );
+
+    app.delete<{ Params: OrgParams }>(
+      '/orgs/:orgId/liveMigrations/linkTokens',
+      { config: { atlas: LINK_TOKENS } },
+      async (request, reply) => {
+        await revokeLink(store, request.params.orgId);
+        return reply.code(204).send();
+      },
+    );
+  };
+}

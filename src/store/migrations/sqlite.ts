@@ -1,0 +1,64 @@
+// Schema steps for the SQLite back end, applied in order, each once (recorded in schema_migrations).
+// Never edit a released step: add a new one.
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE orgs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        public_key TEXT NOT NULL UNIQUE,
+        ha1 TEXT NOT NULL,
+        private_key_hint TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        access_list TEXT NOT NULL,
+        description TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX api_keys_org ON api_keys(org_id);
+      CREATE TABLE service_accounts (
+        client_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        secret_hash TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        access_list TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX service_accounts_org ON service_accounts(org_id);
+      CREATE TABLE links (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+        api_key_id TEXT NOT NULL UNIQUE REFERENCES api_keys(id),
+        access_list_ips TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE revoked_access_tokens (
+        jti TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE digest_nonce_uses (
+        nonce TEXT NOT NULL,
+        nc TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (nonce, nc)
+      ) WITHOUT ROWID;
+      CREATE TABLE rate_limit_buckets (
+        bucket TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        refilled_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE server_secrets (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      );
+    `,
+  },
+];
+
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
