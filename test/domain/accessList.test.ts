@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { accessListAllows, compileAccessList, parseAccessListEntry } from '../../src/domain/accessList.js';
+import { DomainError } from '../../src/domain/errors.js';
+
+describe('parseAccessListEntry', () => {
+  it('accepts IPv4, IPv6 and CIDR of both', () => {
+    for (const entry of ['1.2.3.4', '0.0.0.0/0', '192.168.1.0/24', '10.0.0.1/32', '::1', '2001:db8::/32', '::/0', 'fe80::1:2:3:4', '::ffff:1.2.3.4']) {
+      assert.ok(parseAccessListEntry(entry), entry);
+    }
+  });
+  it('refuses anything else', () => {
+    for (const entry of ['', ' 1.2.3.4', '1.2.3.4 ', '256.1.1.1', '1.2.3', '01.2.3.4', '0x7f.0.0.1', '1.2.3.4/33', '1.2.3.4/', '1.2.3.4/-1',
+      '1.2.3.4/24/1', '::1/129', 'fe80::1%eth0', 'localhost', 'not an ip', '1.2.3.4/ 8', '1.2.3.4/08a']) {
+      assert.equal(parseAccessListEntry(entry), undefined, entry);
+    }
+  });
+});
+
+describe('compileAccessList', () => {
+  it('names the first bad entry', () => {
+    assert.throws(() => compileAccessList(['1.2.3.4', 'nope']), (e: unknown) =>
+      e instanceof DomainError && e.kind === 'INVALID_ACCESS_LIST_ENTRY' && e.parameters[0] === 'nope');
+  });
+  it('refuses more than 200 entries', () => {
+    assert.throws(() => compileAccessList(Array.from({ length: 201 }, (_, i) => `10.0.${i >> 8}.${i & 255}`)),
+      (e: unknown) => e instanceof DomainError && e.kind === 'TOO_MANY_ACCESS_LIST_ENTRIES');
+  });
+});
+
+describe('accessListAllows', () => {
+  it('lets anyone in when the list is empty', () => {
+    assert.ok(accessListAllows(compileAccessList([]), '203.0.113.9'));
+  });
+  it('matches single addresses and CIDR edges (IPv4)', () => {
+    const list = compileAccessList(['127.0.0.0/31', '10.1.2.3']);
+    assert.ok(accessListAllows(list, '127.0.0.0'));
+    assert.ok(accessListAllows(list, '127.0.0.1'));
+    assert.ok(!accessListAllows(list, '127.0.0.2'));
+    assert.ok(accessListAllows(list, '10.1.2.3'));
+    assert.ok(!accessListAllows(list, '10.1.2.4'));
+  });
+  it('treats IPv4-mapped IPv6 peers as IPv4', () => {
+    assert.ok(accessListAllows(compileAccessList(['127.0.0.1']), '::ffff:127.0.0.1'));
+  });
+  it('matches IPv6 addresses and prefixes, never across families', () => {
+    const list = compileAccessList(['2001:db8::/126', '::1']);
+    assert.ok(accessListAllows(list, '::1'));
+    assert.ok(accessListAllows(list, '2001:db8::3'));
+    assert.ok(!accessListAllows(list, '2001:db8::4'));
+    assert.ok(!accessListAllows(list, '127.0.0.1'));
+    assert.ok(!accessListAllows(compileAccessList(['0.0.0.0/0']), '::1'));
+  });
+  it('refuses an unparseable peer address', () => {
+    assert.ok(!accessListAllows(compileAccessList(['0.0.0.0/0']), 'garbage'));
+  });
+});

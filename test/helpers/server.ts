@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
+import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { Store } from '../../src/store/store.js';
+
+// An in-process pushlink on 127.0.0.1 with a fresh data dir and a bootstrapped org.
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  store: Store;
+  config: ServerConfig;
+  bootstrap: BootstrapCredentials;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'pushlink-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  options: { host?: string; store?: Store } = {},
+): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? tempDir();
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    rateLimit: { ...DEFAULT_CONFIG.rateLimit },
+    ...overrides,
+    dataDir,
+    logLevel: 'silent',
+  };
+  const store = options.store ?? SqliteStore.open(dataDir);
+  const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
+  if (!bootstrap) throw new Error('test server expects an empty store');
+  const app = await buildApp(config, store);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: 0 });
+  const address = app.server.address() as { port: number };
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  return {
+    url,
+    app,
+    store,
+    config,
+    bootstrap,
+    dataDir,
+    async close() {
+      await app.close();
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mintApiKey } from '../../src/domain/apiKeys.js';
+import { newObjectId } from '../../src/domain/ids.js';
+import { UniqueViolationError, type Org, type ServiceAccountRecord, type Store } from '../../src/store/store.js';
+
+// The behaviour every Store back end must have. Each back end's test file calls this with a
+// factory for a fresh, empty store.
+
+export function storeContract(name: string, open: () => Promise<Store>, teardown: (store: Store) => Promise<void>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await teardown(store);
+    });
+
+    const newOrg = (orgName = 'Org'): Org => ({ id: newObjectId(), name: orgName, createdAt: new Date().toISOString() });
+    const linkKey = (orgId: string) =>
+      mintApiKey({ orgId, roles: ['ORG_READ_ONLY'], accessList: ['10.0.0.0/8'], description: 'link', purpose: 'LIVE_MIGRATION_LINK' });
+    const account = (orgId: string): ServiceAccountRecord => ({
+      clientId: `mdb_sa_id_${newObjectId()}`,
+      orgId,
+      secretHash: 'f'.repeat(64),
+      roles: ['ORG_OWNER'],
+      accessList: [],
+      name: 'sa',
+      createdAt: new Date().toISOString(),
+    });
+
+    it('creates, reads, counts and lists orgs', async () => {
+      const before = await store.countOrgs();
+      const org = newOrg('Acme');
+      await store.createOrg(org);
+      assert.deepEqual(await store.getOrg(org.id), org);
+      assert.equal(await store.countOrgs(), before + 1);
+      assert.ok((await store.listOrgs()).some((o) => o.id === org.id));
+      assert.equal(await store.getOrg(newObjectId()), undefined);
+    });
+
+    it('bootstraps org, key and account in one transaction', async () => {
+      const org = newOrg();
+      const key = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' });
+      const sa = account(org.id);
+      await store.insertBootstrap(org, key.record, sa);
+      assert.ok(await store.getOrg(org.id));
+      assert.deepEqual(await store.findApiKeyByPublicKey(key.record.publicKey), key.record);
+      assert.deepEqual(await store.findServiceAccount(sa.clientId), sa);
+      // A failing part (duplicate key) leaves nothing behind.
+      const org2 = newOrg();
+      const sa2 = account(org2.id);
+      await assert.rejects(store.insertBootstrap(org2, { ...key.record, id: newObjectId(), orgId: org2.id }, sa2), UniqueViolationError);
+      assert.equal(await store.getOrg(org2.id), undefined);
+      assert.equal(await store.findServiceAccount(sa2.clientId), undefined);
+    });
+
+    it('stores API keys, refuses a duplicate public key, lists and deletes them', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const key = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER', 'ORG_BILLING_ADMIN'], accessList: ['::1', '127.0.0.1'], description: 'd', purpose: 'USER' });
+      await store.insertApiKey(key.record);
+      assert.deepEqual(await store.findApiKeyByPublicKey(key.record.publicKey), key.record);
+      await assert.rejects(store.insertApiKey({ ...key.record, id: newObjectId() }), UniqueViolationError);
+      assert.deepEqual((await store.listApiKeys(org.id)).map((k) => k.publicKey), [key.record.publicKey]);
+      assert.equal(await store.deleteApiKey(newObjectId(), key.record.publicKey), false, 'another org cannot delete it');
+      assert.equal(await store.deleteApiKey(org.id, key.record.publicKey), true);
+      assert.equal(await store.findApiKeyByPublicKey(key.record.publicKey), undefined);
+      assert.equal(await store.deleteApiKey(org.id, key.record.publicKey), false);
+    });
+
+    it('stores, lists and deletes service accounts', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const sa = account(org.id);
+      await store.insertServiceAccount(sa);
+      assert.deepEqual(await store.findServiceAccount(sa.clientId), sa);
+      assert.deepEqual((await store.listServiceAccounts(org.id)).map((a) => a.clientId), [sa.clientId]);
+      await assert.rejects(store.insertServiceAccount(sa), UniqueViolationError);
+      assert.equal(await store.deleteServiceAccount(org.id, sa.clientId), true);
+      assert.equal(await store.findServiceAccount(sa.clientId), undefined);
+    });
+
+    it('replaces a link and its key atomically, and deletes both', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const first = linkKey(org.id);
+      const now = new Date().toISOString();
+      assert.deepEqual(await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: ['10.0.0.0/8'], createdAt: now }, first.record), {});
+      assert.equal((await store.getLink(org.id))?.apiKeyId, first.record.id);
+      const second = linkKey(org.id);
+      const replaced = await store.replaceLink({ orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now }, second.record);
+      assert.equal(replaced.replacedPublicKey, first.record.publicKey);
+      assert.equal(await store.findApiKeyByPublicKey(first.record.publicKey), undefined, 'old key is gone');
+      assert.deepEqual(await store.getLink(org.id), { orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now });
+
+      // A replacement that fails (its public key collides with another key) changes nothing.
+      const other = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
+      await store.insertApiKey(other.record);
+      const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
+      await assert.rejects(store.replaceLink({ orgId: org.id, apiKeyId: clash.id, accessListIps: [], createdAt: now }, clash), UniqueViolationError);
+      assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id);
+      assert.ok(await store.findApiKeyByPublicKey(second.record.publicKey));
+
+      assert.equal(await store.deleteLink(org.id), true);
+      assert.equal(await store.getLink(org.id), undefined);
+      assert.equal(await store.findApiKeyByPublicKey(second.record.publicKey), undefined);
+      assert.equal(await store.deleteLink(org.id), false);
+    });
+
+    it('drops the link when its key is deleted directly', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const key = linkKey(org.id);
+      await store.replaceLink({ orgId: org.id, apiKeyId: key.record.id, accessListIps: [], createdAt: new Date().toISOString() }, key.record);
+      assert.equal(await store.deleteApiKey(org.id, key.record.publicKey), true);
+      assert.equal(await store.getLink(org.id), undefined);
+    });
+
+    it('keeps concurrent link replacements consistent: one link, one link key', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const keys = Array.from({ length: 20 }, () => linkKey(org.id));
+      await Promise.all(
+        keys.map((k) => store.replaceLink({ orgId: org.id, apiKeyId: k.record.id, accessListIps: [], createdAt: new Date().toISOString() }, k.record)),
+      );
+      const link = await store.getLink(org.id);
+      const linkKeys = (await store.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+      assert.equal(linkKeys.length, 1);
+      assert.equal(link?.apiKeyId, linkKeys[0]!.id);
+    });
+
+    it('records revoked access tokens', async () => {
+      assert.equal(await store.isAccessTokenRevoked('jti-1'), false);
+      await store.revokeAccessToken('jti-1', Date.now() + 60_000);
+      await store.revokeAccessToken('jti-1', Date.now() + 60_000);
+      assert.equal(await store.isAccessTokenRevoked('jti-1'), true);
+    });
+
+    it('accepts each digest (nonce, nc) once, even under concurrency', async () => {
+      const expires = Date.now() + 60_000;
+      assert.equal(await store.useDigestNonce('n1', '00000001', expires), true);
+      assert.equal(await store.useDigestNonce('n1', '00000001', expires), false);
+      assert.equal(await store.useDigestNonce('n1', '00000002', expires), true);
+      const results = await Promise.all(Array.from({ length: 25 }, () => store.useDigestNonce('n2', '00000001', expires)));
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    it('prunes expired replay records and revocations only', async () => {
+      const now = Date.now();
+      await store.useDigestNonce('old', '00000001', now - 1);
+      await store.useDigestNonce('live', '00000001', now + 60_000);
+      await store.revokeAccessToken('old-jti', now - 1);
+      await store.revokeAccessToken('live-jti', now + 60_000);
+      await store.pruneExpired(now);
+      assert.equal(await store.useDigestNonce('old', '00000001', now + 60_000), true, 'pruned record is gone');
+      assert.equal(await store.useDigestNonce('live', '00000001', now + 60_000), false);
+      assert.equal(await store.isAccessTokenRevoked('old-jti'), false);
+      assert.equal(await store.isAccessTokenRevoked('live-jti'), true);
+    });
+
+    it('takes rate-limit tokens atomically: exactly capacity succeed under concurrency', async () => {
+      const policy = { capacity: 30, refillAmount: 10, refillPeriodMs: 60_000 };
+      const now = Date.now();
+      const decisions = await Promise.all(Array.from({ length: 45 }, () => store.takeRateLimitToken('bucket-a', policy, now)));
+      assert.equal(decisions.filter((d) => d.allowed).length, 30);
+      assert.deepEqual(
+        decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((a, b) => a - b),
+        Array.from({ length: 30 }, (_, i) => i),
+      );
+      const refused = decisions.find((d) => !d.allowed)!;
+      assert.ok(refused.retryAfterSeconds >= 59 && refused.retryAfterSeconds <= 60);
+      const later = await store.takeRateLimitToken('bucket-a', policy, now + 60_000);
+      assert.deepEqual(later, { allowed: true, remaining: 9, retryAfterSeconds: 0 });
+      assert.ok((await store.takeRateLimitToken('bucket-b', policy, now)).allowed, 'buckets are independent');
+    });
+
+    it('creates a named secret once and returns it after', async () => {
+      const a = await store.getOrCreateSecret('test-secret', () => Buffer.from('first'));
+      const b = await store.getOrCreateSecret('test-secret', () => Buffer.from('second'));
+      assert.deepEqual(a, Buffer.from('first'));
+      assert.deepEqual(b, Buffer.from('first'));
+      const raced = await Promise.all(Array.from({ length: 10 }, (_, i) => store.getOrCreateSecret('raced', () => Buffer.from(`v${i}`))));
+      assert.equal(new Set(raced.map((r) => r.toString())).size, 1);
+    });
+
+    it('answers ping', async () => {
+      await store.ping();
+    });
+  });
+}
