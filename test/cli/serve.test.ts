@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../helpers/server.js';
+import { hasCurl, runCli, runCurl, startProcess, type ServerProcess } from '../helpers/process.js';
+import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
+
+// The real binary: start, bootstrap, the Atlas docs' two curl commands, the embedded key,
+// admin commands against a running server, restart persistence and graceful shutdown.
+
+interface Bootstrap {
+  orgId: string;
+  orgName: string;
+  apiKey: { publicKey: string; privateKey: string };
+  serviceAccount: { clientId: string; clientSecret: string };
+}
+
+const readBootstrap = (dir: string): Bootstrap => JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
+
+describe('pushlink serve (real process)', async () => {
+  const curl = await hasCurl();
+  let dataDir: string;
+  let server: ServerProcess;
+  let boot: Bootstrap;
+  before(async () => {
+    dataDir = tempDir();
+    server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir]);
+    boot = readBootstrap(dataDir);
+  });
+  after(async () => {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints its URL on 127.0.0.1 and bootstraps an owner key and service account into a 0600 file', () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const stat = fs.statSync(path.join(dataDir, 'bootstrap.json'));
+    assert.equal(stat.mode & 0o777, 0o600);
+    assert.match(boot.orgId, /^[a-f0-9]{24}$/);
+    assert.match(boot.apiKey.publicKey, /^[a-z]{8}$/);
+    assert.match(boot.serviceAccount.clientId, /^mdb_sa_id_[a-f0-9]{24}$/);
+    assert.match(server.output(), /bootstrap\.json/);
+    for (const secret of [boot.apiKey.privateKey, boot.serviceAccount.clientSecret]) {
+      assert.ok(!server.output().includes(secret), 'no secret in the log');
+    }
+  });
+
+  it('runs the Atlas docs digest curl command: 201 and a four-field token', { skip: !curl && 'curl is not installed' }, async () => {
+    const res = await runCurl([
+      '--user', `${boot.apiKey.publicKey}:${boot.apiKey.privateKey}`, '--digest',
+      '--header', 'Accept: application/vnd.atlas.2024-10-23+json',
+      '--header', 'Content-Type: application/json',
+      '-X', 'POST', `${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`,
+      '-d', '{"accessListIps":["127.0.0.1"]}',
+    ]);
+    assert.equal(res.status, 201, res.body);
+    const token = JSON.parse(Buffer.from(JSON.parse(res.body).linkToken, 'base64').toString());
+    assert.deepEqual(Object.keys(token), ['orgId', 'orgName', 'privateApiKey', 'publicApiKey']);
+    // The embedded key authenticates GET /orgs by digest from 127.0.0.1, which is on its list.
+    const orgs = await runCurl([
+      '--user', `${token.publicApiKey}:${token.privateApiKey}`, '--digest',
+      '--header', 'Accept: application/vnd.atlas.2023-01-01+json', `${server.url}/api/atlas/v2/orgs`,
+    ]);
+    assert.equal(orgs.status, 200);
+    assert.equal(JSON.parse(orgs.body).results[0].id, boot.orgId);
+  });
+
+  it('runs the bearer curl command with a token from /api/oauth/token', { skip: !curl && 'curl is not installed' }, async () => {
+    const tokenRes = await runCurl([
+      '--user', `${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`,
+      '--data', 'grant_type=client_credentials', `${server.url}/api/oauth/token`,
+    ]);
+    assert.equal(tokenRes.status, 200);
+    const accessToken = JSON.parse(tokenRes.body).access_token;
+    const res = await runCurl([
+      '--header', `Authorization: Bearer ${accessToken}`,
+      '--header', 'Accept: application/vnd.atlas.2024-10-23+json',
+      '--header', 'Content-Type: application/json',
+      '-X', 'POST', `${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`,
+      '-d', '{"accessListIps":["10.20.30.40"]}',
+    ]);
+    assert.equal(res.status, 201);
+    const token = JSON.parse(Buffer.from(JSON.parse(res.body).linkToken, 'base64').toString());
+    // 127.0.0.1 is not on this key's list: 403.
+    const orgs = await runCurl([
+      '--user', `${token.publicApiKey}:${token.privateApiKey}`, '--digest',
+      '--header', 'Accept: application/vnd.atlas.2023-01-01+json', `${server.url}/api/atlas/v2/orgs`,
+    ]);
+    assert.equal(orgs.status, 403);
+    assert.equal(JSON.parse(orgs.body).errorCode, 'IP_ADDRESS_NOT_ON_ACCESS_LIST');
+  });
+
+  it('lets admin commands work on the data dir while the server runs', async () => {
+    const org = await runCli(['org', 'create', '--name', 'Second Org', '--data-dir', dataDir, '--json']);
+    assert.equal(org.code, 0, org.stderr);
+    const orgId = JSON.parse(org.stdout).id;
+    const key = await runCli(['apikey', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--access-list', '127.0.0.1', '::1', '--data-dir', dataDir, '--json']);
+    assert.equal(key.code, 0, key.stderr);
+    const created = JSON.parse(key.stdout);
+    assert.deepEqual(created.accessList, ['127.0.0.1', '::1']);
+    const res = await digestRequest(`${server.url}/api/atlas/v2/orgs/${orgId}/liveMigrations/linkTokens`, created, {
+      method: 'POST',
+      headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(res.status, 201);
+    const list = await runCli(['apikey', 'list', '--org', orgId, '--data-dir', dataDir, '--json']);
+    const keys = JSON.parse(list.stdout);
+    assert.equal(keys.length, 2);
+    assert.equal(keys.filter((k: { liveMigrationLinkKey: boolean }) => k.liveMigrationLinkKey).length, 1, 'the link key is listed');
+    assert.ok(!list.stdout.includes(created.privateKey), 'list never shows a private key');
+
+    const sa = await runCli(['service-account', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--data-dir', dataDir, '--json']);
+    const account = JSON.parse(sa.stdout);
+    const tokenRes = await request(`${server.url}/api/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    assert.equal(tokenRes.status, 200);
+
+    const del = await runCli(['apikey', 'delete', '--org', orgId, '--public-key', created.publicKey, '--data-dir', dataDir, '--json']);
+    assert.equal(del.code, 0);
+    const after = await digestRequest(`${server.url}/api/atlas/v2/orgs`, created, { headers: { accept: ATLAS_JSON } });
+    assert.equal(after.status, 401, 'a deleted key stops working at once on the running server');
+  });
+
+  it('refuses bad admin input with a clear message and exit code 1', async () => {
+    const badRole = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_BOSS', '--data-dir', dataDir]);
+    assert.equal(badRole.code, 1);
+    assert.match(badRole.stderr, /unknown org role ORG_BOSS/);
+    const badIp = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_OWNER', '--access-list', '1.2.3.4/40', '--data-dir', dataDir]);
+    assert.equal(badIp.code, 1);
+    assert.match(badIp.stderr, /invalid access list entry 1\.2\.3\.4\/40/);
+    const noOrg = await runCli(['apikey', 'list', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--data-dir', dataDir]);
+    assert.equal(noOrg.code, 1);
+    assert.match(noOrg.stderr, /no organization/);
+  });
+});
+
+describe('pushlink serve configuration and lifecycle', () => {
+  it('reads PUSHLINK_HOST, PUSHLINK_PORT and PUSHLINK_DATA_DIR', async () => {
+    const dir = tempDir();
+    const server = await startProcess(['serve'], { env: { PUSHLINK_HOST: '127.0.0.1', PUSHLINK_PORT: '0', PUSHLINK_DATA_DIR: dir } });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(fs.existsSync(path.join(dir, 'bootstrap.json')));
+    } finally {
+      assert.equal(await server.stop(), 0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes extra arguments through npm start', async () => {
+    const dir = tempDir();
+    const server = await startProcess(['--', '--port', '0', '--data-dir', dir], { command: ['npm', 'start', '--silent'] });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad flags with a message and exit code 1', async () => {
+    for (const args of [['--port', 'abc'], ['--port', '70000'], ['--rate-limit', 'maybe'], ['--log-level', 'loud']]) {
+      const res = await runCli(['serve', ...args, '--data-dir', tempDir()]);
+      assert.equal(res.code, 1, args.join(' '));
+      assert.match(res.stderr, /^pushlink: /);
+    }
+  });
+
+  it('shuts down gracefully on SIGINT and SIGTERM, and keeps every token across a restart', async () => {
+    const dir = tempDir();
+    let server = await startProcess(['serve', '--port', '0', '--data-dir', dir]);
+    const boot = readBootstrap(dir);
+    const created = await digestRequest(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
+      method: 'POST',
+      headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+      body: '{"accessListIps":["127.0.0.1"]}',
+    });
+    assert.equal(created.status, 201);
+    const token = JSON.parse(Buffer.from(created.json.linkToken, 'base64').toString());
+    assert.equal(await server.stop('SIGINT'), 0);
+
+    server = await startProcess(['serve', '--port', '0', '--data-dir', dir]);
+    try {
+      assert.deepEqual(readBootstrap(dir), boot, 'no second bootstrap');
+      assert.ok(!server.output().includes('bootstrapped a new organization'));
+      const res = await digestRequest(`${server.url}/api/atlas/v2/orgs`, { publicKey: token.publicApiKey, privateKey: token.privateApiKey }, {
+        headers: { accept: ATLAS_JSON },
+      });
+      assert.equal(res.status, 200, 'the link key created before the restart still works');
+    } finally {
+      assert.equal(await server.stop('SIGTERM'), 0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
