@@ -88,7 +88,10 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])),
   );
 
+  // Skipped entirely when the level hides it: building the line costs even when pino drops it.
+  const logRequests = ['info', 'debug', 'trace'].includes(app.log.level);
   app.addHook('onResponse', async (request, reply) => {
+    if (!logRequests) return;
     request.log.info(
       {
         method: request.method,

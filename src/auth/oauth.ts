@@ -89,10 +89,7 @@ export class AccessTokens {
   async authenticate(token: string, nowMs: number = Date.now()): Promise<ServiceAccountRecord> {
     const claims = await this.claims(token);
     if (claims.expiresAtMs <= nowMs) throw new AccessTokenRefused('expired_token');
-    const [account, revoked] = await Promise.all([
-      this.store.findServiceAccount(claims.clientId),
-      this.store.isAccessTokenRevoked(claims.jti),
-    ]);
+    const { account, revoked } = await this.store.findTokenSubject(claims.clientId, claims.jti);
     if (revoked) throw new AccessTokenRefused('revoked_token');
     if (!account) throw new AccessTokenRefused('unknown_service_account');
     return account;

@@ -20,8 +20,20 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   return undefined;
 }
 
+// Entries repeat (every link-token create validates the same few): parsed ones are remembered.
+const MAX_REMEMBERED = 10_000;
+const parsedEntries = new Map<string, Range>();
+
 /** One entry as a range, or undefined when it is not a valid address or CIDR block. */
 export function parseAccessListEntry(entry: string): Range | undefined {
+  const remembered = parsedEntries.get(entry);
+  if (remembered) return remembered;
+  const range = parseEntry(entry);
+  if (range && parsedEntries.size < MAX_REMEMBERED) parsedEntries.set(entry, range);
+  return range;
+}
+
+function parseEntry(entry: string): Range | undefined {
   if (typeof entry !== 'string' || entry.length === 0 || entry.length > 64 || entry.trim() !== entry) return undefined;
   const slash = entry.indexOf('/');
   if (slash === -1) {

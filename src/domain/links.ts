@@ -1,4 +1,4 @@
-import type { Org, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { mintApiKey, withFreshKeyOnCollision } from './apiKeys.js';
 import { DomainError } from './errors.js';
 import { OBJECT_ID_PATTERN } from './ids.js';
@@ -75,23 +75,25 @@ export function decodeLinkToken(token: unknown): LinkTokenContents {
  */
 export async function issueLinkToken(
   store: Store,
-  org: Org,
+  orgId: string,
   accessListIps: readonly string[],
   now: Date = new Date(),
 ): Promise<{ linkToken: string; publicKey: string; replacedPublicKey?: string }> {
   return withFreshKeyOnCollision(async () => {
     const key = mintApiKey({
-      orgId: org.id,
+      orgId,
       roles: [LINK_KEY_ROLE],
       accessList: [...accessListIps],
       description: LINK_KEY_DESCRIPTION,
       purpose: 'LIVE_MIGRATION_LINK',
       now,
     });
-    const { replacedPublicKey } = await store.replaceLink(
-      { orgId: org.id, apiKeyId: key.record.id, accessListIps: key.record.accessList, createdAt: now.toISOString() },
+    const replaced = await store.replaceLink(
+      { orgId, apiKeyId: key.record.id, accessListIps: key.record.accessList, createdAt: now.toISOString() },
       key.record,
     );
+    if (!replaced) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${orgId}`, [orgId]);
+    const { org, replacedPublicKey } = replaced;
     const linkToken = encodeLinkToken({
       orgId: org.id,
       orgName: org.name,

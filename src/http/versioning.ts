@@ -32,9 +32,24 @@ export function resolveResourceVersion(requested: string, available: readonly st
   return chosen;
 }
 
+// Clients send the same few Accept headers over and over: remember each answer (per list of
+// versions), up to a bound that a client making up headers cannot grow past.
+const MAX_REMEMBERED = 1000;
+const negotiated = new WeakMap<readonly string[], Map<string, string | null>>();
+
 export function negotiateVersion(accept: string | undefined, available: readonly string[]): string {
-  const requested = requestedVersionDate(accept);
-  const version = requested === null ? null : resolveResourceVersion(requested, available);
+  let answers = negotiated.get(available);
+  if (!answers) {
+    answers = new Map();
+    negotiated.set(available, answers);
+  }
+  const key = accept ?? '';
+  let version = answers.get(key);
+  if (version === undefined) {
+    const requested = requestedVersionDate(accept);
+    version = requested === null ? null : resolveResourceVersion(requested, available);
+    if (answers.size < MAX_REMEMBERED) answers.set(key, version);
+  }
   if (version === null) throw new ApiError('INVALID_VERSION_DATE');
   return version;
 }

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext, AtlasRouteConfig } from '../app.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
-import { requireOrg } from '../domain/orgs.js';
 import { targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
 // Cloud Migration Service, org-scoped link-token operations. Both need Organization Owner and
@@ -24,8 +23,7 @@ export function cloudMigrationRoutes({ store }: AppContext): FastifyPluginAsync 
         schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
       },
       async (request, reply) => {
-        const org = await requireOrg(store, request.params.orgId);
-        const { linkToken } = await issueLinkToken(store, org, request.body.accessListIps ?? []);
+        const { linkToken } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
         return reply.code(201).send({ linkToken });
       },
     );

@@ -1,29 +1,59 @@
+import fs from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
+import type { Statements } from './sqliteStatements.js';
+import { sqliteWrites, type WriteArgs, type WriteName, type WriteResult } from './sqliteWrites.js';
+import { UniqueViolationError } from './store.js';
 
-// Group commit for SQLite: one durable COMMIT (one WAL fsync) is the cost that dominates a write,
-// so the writes that arrive in the same turn of the event loop share one transaction. Each write
-// still runs in its own SAVEPOINT, so one failing write rolls back alone and its caller gets the
-// error, while the others commit. No promise resolves before the COMMIT has returned: an
-// acknowledged write is on disk.
+// Group commit for SQLite. Making a commit durable (an fsync of the WAL) is what a write costs
+// most, so:
+//  - the writes that arrive in one turn of the event loop (or during the previous fsync) run in
+//    one transaction; when one fails, the batch runs again with a SAVEPOINT per write, so the
+//    failing write rolls back alone and its caller gets the error;
+//  - the COMMIT itself only writes the WAL (synchronous=NORMAL), and the WAL is then fsynced on
+//    libuv's thread pool while the event loop goes on serving requests; commits that finish while
+//    an fsync runs share the next one;
+//  - no write's promise resolves before an fsync that started after its COMMIT has returned.
+// An acknowledged write therefore survives a killed process and a power cut, exactly as with
+// synchronous=FULL, without the event loop ever waiting for the disk.
 
 interface PendingWrite {
-  run: () => unknown;
+  name: WriteName;
+  args: unknown[];
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+interface CommittedWrite {
+  write: PendingWrite;
+  outcome: Outcome;
 }
 
 export interface GroupCommitStats {
   commits: number;
   writes: number;
+  fsyncs: number;
   lastBatchSize: number;
   lastCommitMs: number;
 }
 
 export type CommitObserver = (batchSize: number, commitMs: number) => void;
 
+function asStoreError(error: unknown): unknown {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new UniqueViolationError((error as Error).message);
+  }
+  return error;
+}
+
 export class GroupCommitter {
   private pending: PendingWrite[] = [];
   private scheduled = false;
+  /** Committed to the WAL, waiting for the next fsync. */
+  private awaitingSync: CommittedWrite[] = [];
+  private syncing: Promise<void> | null = null;
   private closed = false;
   private readonly begin: Statement;
   private readonly commit: Statement;
@@ -31,10 +61,16 @@ export class GroupCommitter {
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackToSavepoint: Statement;
-  private observers: CommitObserver[] = [];
-  readonly stats: GroupCommitStats = { commits: 0, writes: 0, lastBatchSize: 0, lastCommitMs: 0 };
+  private readonly observers: CommitObserver[] = [];
+  private readonly wal: WalFile;
+  readonly stats: GroupCommitStats = { commits: 0, writes: 0, fsyncs: 0, lastBatchSize: 0, lastCommitMs: 0 };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly statements: Statements,
+    walFile: string,
+  ) {
+    this.wal = new WalFile(walFile);
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -47,42 +83,29 @@ export class GroupCommitter {
     this.observers.push(observer);
   }
 
-  write<T>(run: () => T): Promise<T> {
+  write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ name, args, resolve: resolve as (value: unknown) => void, reject });
+      // While an fsync runs, writes gather for the batch that follows it (one commit, one fsync).
+      if (!this.scheduled && !this.syncing) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.runBatch());
       }
     });
   }
 
-  /** Commits whatever is queued now; used on close so no accepted write is dropped. */
-  flush(): void {
+  private runBatch(): void {
     this.scheduled = false;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
     const started = performance.now();
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let committed: CommittedWrite[];
     try {
-      this.begin.run();
-      for (const write of batch) {
-        this.savepoint.run();
-        try {
-          const value = write.run();
-          this.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          this.rollbackToSavepoint.run();
-          this.release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.commit.run();
+      committed = this.runOptimistically(batch) ?? this.runWithSavepoints(batch);
     } catch (error) {
-      // The transaction itself failed (disk full, I/O error, lock timeout): nothing in it is durable.
+      // The transaction itself failed (I/O error, disk full, lock timeout): nothing in it is durable.
       if (this.db.inTransaction) this.rollback.run();
       for (const write of batch) write.reject(error);
       return;
@@ -93,15 +116,107 @@ export class GroupCommitter {
     this.stats.lastBatchSize = batch.length;
     this.stats.lastCommitMs = commitMs;
     for (const observer of this.observers) observer(batch.length, commitMs);
-    batch.forEach((write, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) write.resolve(outcome.value);
-      else write.reject(outcome.error);
-    });
+    this.awaitingSync.push(...committed);
+    void this.syncWal();
   }
 
-  close(): void {
-    this.flush();
+  private apply(write: PendingWrite): unknown {
+    const run = sqliteWrites[write.name] as (...a: unknown[]) => unknown;
+    return run(this.statements, ...write.args);
+  }
+
+  /**
+   * The common case: every write succeeds, so none needs a savepoint. On the first failure the
+   * whole transaction rolls back and undefined says "run it again with savepoints".
+   */
+  private runOptimistically(batch: PendingWrite[]): CommittedWrite[] | undefined {
+    const committed: CommittedWrite[] = [];
+    this.begin.run();
+    for (const write of batch) {
+      try {
+        committed.push({ write, outcome: { ok: true, value: this.apply(write) } });
+      } catch {
+        this.rollback.run();
+        return undefined;
+      }
+    }
+    this.commit.run();
+    return committed;
+  }
+
+  /** Each write in its own SAVEPOINT: a failing write rolls back alone and its caller gets the error. */
+  private runWithSavepoints(batch: PendingWrite[]): CommittedWrite[] {
+    const committed: CommittedWrite[] = [];
+    this.begin.run();
+    for (const write of batch) {
+      this.savepoint.run();
+      try {
+        const value = this.apply(write);
+        this.release.run();
+        committed.push({ write, outcome: { ok: true, value } });
+      } catch (error) {
+        this.rollbackToSavepoint.run();
+        this.release.run();
+        committed.push({ write, outcome: { ok: false, error: asStoreError(error) } });
+      }
+    }
+    this.commit.run();
+    return committed;
+  }
+
+  /** Runs fsyncs back to back while committed writes wait for one; each settles what preceded it. */
+  private syncWal(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      while (this.awaitingSync.length > 0) {
+        const covered = this.awaitingSync;
+        this.awaitingSync = [];
+        let syncError: unknown = null;
+        try {
+          await this.wal.sync();
+          this.stats.fsyncs += 1;
+        } catch (error) {
+          syncError = error;
+        }
+        for (const { write, outcome } of covered) {
+          if (syncError) write.reject(syncError);
+          else if (outcome.ok) write.resolve(outcome.value);
+          else write.reject(outcome.error);
+        }
+      }
+      this.syncing = null;
+      this.runBatch();
+    })();
+    return this.syncing;
+  }
+
+  /** Commits and syncs everything accepted so far; later writes are refused. */
+  async close(): Promise<void> {
+    this.runBatch();
     this.closed = true;
+    await this.syncWal();
+    await this.wal.close();
+  }
+}
+
+/**
+ * The WAL file, kept open for fsync. SQLite only deletes or replaces the WAL when the last
+ * connection closes, and this store's connection stays open until close(), so the descriptor
+ * always names the live WAL.
+ */
+class WalFile {
+  private handle: Promise<fs.promises.FileHandle> | null = null;
+
+  constructor(private readonly file: string) {}
+
+  async sync(): Promise<void> {
+    this.handle ??= fs.promises.open(this.file, 'r');
+    await (await this.handle).sync();
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) await (await handle).close();
   }
 }

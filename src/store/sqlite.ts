@@ -1,115 +1,53 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
-import { takeToken, type BucketState } from './tokenBucket.js';
+import { TurnValidatedCache } from './turnCache.js';
 import {
-  UniqueViolationError,
-  type ApiKeyRecord,
-  type LinkRecord,
-  type Org,
-  type OrgRole,
-  type RateLimitDecision,
-  type RateLimitPolicy,
-  type ServiceAccountRecord,
-  type Store,
+  configureConnection,
+  prepareStatements,
+  toApiKey,
+  toLink,
+  toOrg,
+  toServiceAccount,
+  type ApiKeyRow,
+  type LinkRow,
+  type OrgRow,
+  type ServiceAccountRow,
+  type Statements,
+} from './sqliteStatements.js';
+import type {
+  ApiKeyRecord,
+  LinkRecord,
+  Org,
+  RateLimitDecision,
+  RateLimitPolicy,
+  ServiceAccountRecord,
+  Store,
 } from './store.js';
 
 export const SQLITE_FILE_NAME = 'pushlink.db';
 
-interface ApiKeyRow {
-  id: string;
-  org_id: string;
-  public_key: string;
-  ha1: string;
-  private_key_hint: string;
-  roles: string;
-  access_list: string;
-  description: string;
-  purpose: string;
-  created_at: string;
-}
-
-interface ServiceAccountRow {
-  client_id: string;
-  org_id: string;
-  secret_hash: string;
-  roles: string;
-  access_list: string;
-  name: string;
-  created_at: string;
-}
-
-interface LinkRow {
-  org_id: string;
-  api_key_id: string;
-  access_list_ips: string;
-  created_at: string;
-}
-
-interface OrgRow {
-  id: string;
-  name: string;
-  created_at: string;
-}
-
-const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at });
-
-const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
-  id: row.id,
-  orgId: row.org_id,
-  publicKey: row.public_key,
-  ha1: row.ha1,
-  privateKeyHint: row.private_key_hint,
-  roles: JSON.parse(row.roles) as OrgRole[],
-  accessList: JSON.parse(row.access_list) as string[],
-  description: row.description,
-  purpose: row.purpose as ApiKeyRecord['purpose'],
-  createdAt: row.created_at,
-});
-
-const toServiceAccount = (row: ServiceAccountRow): ServiceAccountRecord => ({
-  clientId: row.client_id,
-  orgId: row.org_id,
-  secretHash: row.secret_hash,
-  roles: JSON.parse(row.roles) as OrgRole[],
-  accessList: JSON.parse(row.access_list) as string[],
-  name: row.name,
-  createdAt: row.created_at,
-});
-
-const toLink = (row: LinkRow): LinkRecord => ({
-  orgId: row.org_id,
-  apiKeyId: row.api_key_id,
-  accessListIps: JSON.parse(row.access_list_ips) as string[],
-  createdAt: row.created_at,
-});
-
-function rethrowUnique(error: unknown): never {
-  if (error instanceof Error && (error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT_UNIQUE')) {
-    throw new UniqueViolationError(error.message);
-  }
-  if (error instanceof Error && (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    throw new UniqueViolationError(error.message);
-  }
-  throw error;
-}
-
 /**
- * SQLite in WAL mode with synchronous=FULL: a committed transaction survives a killed process and
- * a power cut. Reads run at once on the main connection; writes go through group commit.
+ * SQLite in WAL mode: an acknowledged write survives a killed process and a power cut (see
+ * groupCommit.ts for how the WAL is synced). Reads run at once; writes go through group commit.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database;
   readonly committer: GroupCommitter;
-  private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly statements: Statements;
+  private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
+  private readonly tokenSubjects: TurnValidatedCache<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
 
-  private constructor(db: Database) {
+  private constructor(db: Database, file: string) {
     this.db = db;
     this.statements = prepareStatements(db);
-    this.committer = new GroupCommitter(db);
+    this.committer = new GroupCommitter(db, this.statements, `${file}-wal`);
+    const dataVersion = () => this.statements.dataVersion.get() as number;
+    this.apiKeys = new TurnValidatedCache(dataVersion);
+    this.tokenSubjects = new TurnValidatedCache(dataVersion);
   }
 
   static open(dataDir: string): SqliteStore {
@@ -117,12 +55,11 @@ export class SqliteStore implements Store {
     const file = path.join(dataDir, SQLITE_FILE_NAME);
     const db = new BetterSqlite3(file);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
+      configureConnection(db);
       migrate(db);
-      return new SqliteStore(db);
+      // The WAL file may have just been created: make its directory entry durable too.
+      syncDirectory(dataDir);
+      return new SqliteStore(db, file);
     } catch (error) {
       db.close();
       throw error;
@@ -130,7 +67,7 @@ export class SqliteStore implements Store {
   }
 
   async createOrg(org: Org): Promise<void> {
-    await this.committer.write(() => this.statements.insertOrg.run(org.id, org.name, org.createdAt));
+    await this.committer.write('createOrg', org);
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
@@ -143,11 +80,7 @@ export class SqliteStore implements Store {
   }
 
   async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void> {
-    await this.committer.write(() => {
-      this.statements.insertOrg.run(org.id, org.name, org.createdAt);
-      this.insertApiKeyNow(key);
-      this.insertServiceAccountNow(account);
-    });
+    await this.committer.write('insertBootstrap', org, key, account);
   }
 
   async listOrgs(): Promise<Org[]> {
@@ -155,31 +88,17 @@ export class SqliteStore implements Store {
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.committer.write(() => this.insertApiKeyNow(key));
-  }
-
-  private insertApiKeyNow(key: ApiKeyRecord): void {
-    try {
-      this.statements.insertApiKey.run(
-        key.id,
-        key.orgId,
-        key.publicKey,
-        key.ha1,
-        key.privateKeyHint,
-        JSON.stringify(key.roles),
-        JSON.stringify(key.accessList),
-        key.description,
-        key.purpose,
-        key.createdAt,
-      );
-    } catch (error) {
-      rethrowUnique(error);
-    }
+    await this.committer.write('insertApiKey', key);
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
+    const cached = this.apiKeys.get(publicKey);
+    if (cached) return cached;
     const row = this.statements.findApiKeyByPublicKey.get(publicKey) as ApiKeyRow | undefined;
-    return row && toApiKey(row);
+    if (!row) return undefined;
+    const key = toApiKey(row);
+    this.apiKeys.set(publicKey, key);
+    return key;
   }
 
   async listApiKeys(orgId: string): Promise<ApiKeyRecord[]> {
@@ -187,33 +106,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
-    return this.committer.write(() => {
-      const row = this.statements.findApiKeyInOrg.get(orgId, publicKey) as { id: string } | undefined;
-      if (!row) return false;
-      this.statements.deleteLinkByKey.run(row.id);
-      this.statements.deleteApiKeyById.run(row.id);
-      return true;
-    });
+    const deleted = await this.committer.write('deleteApiKey', orgId, publicKey);
+    if (deleted) this.apiKeys.delete(publicKey);
+    return deleted;
   }
 
   async insertServiceAccount(account: ServiceAccountRecord): Promise<void> {
-    await this.committer.write(() => this.insertServiceAccountNow(account));
-  }
-
-  private insertServiceAccountNow(account: ServiceAccountRecord): void {
-    try {
-      this.statements.insertServiceAccount.run(
-        account.clientId,
-        account.orgId,
-        account.secretHash,
-        JSON.stringify(account.roles),
-        JSON.stringify(account.accessList),
-        account.name,
-        account.createdAt,
-      );
-    } catch (error) {
-      rethrowUnique(error);
-    }
+    await this.committer.write('insertServiceAccount', account);
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
@@ -226,7 +125,9 @@ export class SqliteStore implements Store {
   }
 
   async deleteServiceAccount(orgId: string, clientId: string): Promise<boolean> {
-    return this.committer.write(() => this.statements.deleteServiceAccount.run(orgId, clientId).changes > 0);
+    const deleted = await this.committer.write('deleteServiceAccount', orgId, clientId);
+    if (deleted) this.tokenSubjects.clear();
+    return deleted;
   }
 
   async getLink(orgId: string): Promise<LinkRecord | undefined> {
@@ -234,76 +135,71 @@ export class SqliteStore implements Store {
     return row && toLink(row);
   }
 
-  async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ replacedPublicKey?: string }> {
-    return this.committer.write(() => {
-      const previous = this.statements.getLinkKey.get(link.orgId) as { id: string; public_key: string } | undefined;
-      if (previous) {
-        this.statements.deleteLink.run(link.orgId);
-        this.statements.deleteApiKeyById.run(previous.id);
-      }
-      this.insertApiKeyNow(key);
-      this.statements.insertLink.run(link.orgId, link.apiKeyId, JSON.stringify(link.accessListIps), link.createdAt);
-      return previous ? { replacedPublicKey: previous.public_key } : {};
-    });
+  async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
+    const replaced = await this.committer.write('replaceLink', link, key);
+    if (replaced?.replacedPublicKey) this.apiKeys.delete(replaced.replacedPublicKey);
+    return replaced;
   }
 
   async deleteLink(orgId: string): Promise<boolean> {
-    return this.committer.write(() => {
-      const previous = this.statements.getLinkKey.get(orgId) as { id: string } | undefined;
-      if (!previous) return false;
-      this.statements.deleteLink.run(orgId);
-      this.statements.deleteApiKeyById.run(previous.id);
-      return true;
-    });
+    const deletedPublicKey = await this.committer.write('deleteLink', orgId);
+    if (deletedPublicKey === undefined) return false;
+    this.apiKeys.delete(deletedPublicKey);
+    return true;
   }
 
   async revokeAccessToken(jti: string, expiresAtMs: number): Promise<void> {
-    await this.committer.write(() => this.statements.revokeAccessToken.run(jti, expiresAtMs));
+    await this.committer.write('revokeAccessToken', jti, expiresAtMs);
+    this.tokenSubjects.clear();
   }
 
-  async isAccessTokenRevoked(jti: string): Promise<boolean> {
-    return this.statements.isAccessTokenRevoked.get(jti) !== undefined;
+  async findTokenSubject(clientId: string, jti: string): Promise<{ account: ServiceAccountRecord | undefined; revoked: boolean }> {
+    const cacheKey = `${clientId}\n${jti}`;
+    const cached = this.tokenSubjects.get(cacheKey);
+    if (cached) return cached;
+    const row = this.statements.findTokenSubject.get(jti, clientId) as (ServiceAccountRow & { revoked: number }) | undefined;
+    if (!row) return { account: undefined, revoked: this.statements.isAccessTokenRevoked.get(jti) !== undefined };
+    const subject = { account: toServiceAccount(row), revoked: row.revoked === 1 };
+    this.tokenSubjects.set(cacheKey, subject);
+    return subject;
   }
 
-  async useDigestNonce(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
-    return this.committer.write(() => this.statements.useDigestNonce.run(nonce, nc, expiresAtMs).changes === 1);
+  useDigestNonce(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
+    return this.committer.write('useDigestNonce', nonce, nc, expiresAtMs);
   }
 
-  async takeRateLimitToken(bucket: string, policy: RateLimitPolicy, nowMs: number): Promise<RateLimitDecision> {
-    return this.committer.write(() => {
-      const row = this.statements.getBucket.get(bucket) as { tokens: number; refilled_at: number } | undefined;
-      const state: BucketState | undefined = row && { tokens: row.tokens, refilledAt: row.refilled_at };
-      const { next, decision } = takeToken(state, policy, nowMs);
-      this.statements.putBucket.run(bucket, next.tokens, next.refilledAt);
-      return decision;
-    });
+  takeRateLimitToken(bucket: string, policy: RateLimitPolicy, nowMs: number): Promise<RateLimitDecision> {
+    return this.committer.write('takeRateLimitToken', bucket, policy, nowMs);
   }
 
   async getOrCreateSecret(name: string, create: () => Buffer): Promise<Buffer> {
     const existing = this.statements.getSecret.get(name) as { value: Buffer } | undefined;
     if (existing) return existing.value;
-    return this.committer.write(() => {
-      this.statements.insertSecretIfAbsent.run(name, create());
-      return (this.statements.getSecret.get(name) as { value: Buffer }).value;
-    });
+    return Buffer.from(await this.committer.write('getOrCreateSecret', name, create()));
   }
 
   async pruneExpired(nowMs: number): Promise<void> {
-    await this.committer.write(() => {
-      this.statements.pruneNonceUses.run(nowMs);
-      this.statements.pruneRevokedTokens.run(nowMs);
-    });
+    await this.committer.write('pruneExpired', nowMs);
   }
 
   async ping(): Promise<void> {
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number };
+    const row = this.statements.schemaVersion.get() as { v: number };
     if (row.v !== SQLITE_SCHEMA_VERSION) throw new Error(`schema version ${row.v}, expected ${SQLITE_SCHEMA_VERSION}`);
   }
 
   async close(): Promise<void> {
     if (!this.db.open) return;
-    this.committer.close();
+    await this.committer.close();
     this.db.close();
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -327,47 +223,4 @@ function migrate(db: Database): void {
     }
   });
   run.immediate();
-}
-
-function prepareStatements(db: Database) {
-  const p = (sql: string): Statement => db.prepare(sql);
-  return {
-    insertOrg: p('INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)'),
-    getOrg: p('SELECT id, name, created_at FROM orgs WHERE id = ?'),
-    countOrgs: p('SELECT COUNT(*) AS n FROM orgs'),
-    listOrgs: p('SELECT id, name, created_at FROM orgs ORDER BY created_at, id'),
-    insertApiKey: p(
-      `INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    findApiKeyByPublicKey: p('SELECT * FROM api_keys WHERE public_key = ?'),
-    findApiKeyInOrg: p('SELECT id FROM api_keys WHERE org_id = ? AND public_key = ?'),
-    listApiKeys: p('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, public_key'),
-    deleteApiKeyById: p('DELETE FROM api_keys WHERE id = ?'),
-    insertServiceAccount: p(
-      `INSERT INTO service_accounts (client_id, org_id, secret_hash, roles, access_list, name, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    findServiceAccount: p('SELECT * FROM service_accounts WHERE client_id = ?'),
-    listServiceAccounts: p('SELECT * FROM service_accounts WHERE org_id = ? ORDER BY created_at, client_id'),
-    deleteServiceAccount: p('DELETE FROM service_accounts WHERE org_id = ? AND client_id = ?'),
-    getLink: p('SELECT * FROM links WHERE org_id = ?'),
-    getLinkKey: p(
-      'SELECT api_keys.id AS id, api_keys.public_key AS public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = ?',
-    ),
-    insertLink: p('INSERT INTO links (org_id, api_key_id, access_list_ips, created_at) VALUES (?, ?, ?, ?)'),
-    deleteLink: p('DELETE FROM links WHERE org_id = ?'),
-    deleteLinkByKey: p('DELETE FROM links WHERE api_key_id = ?'),
-    revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
-    isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),
-    useDigestNonce: p('INSERT OR IGNORE INTO digest_nonce_uses (nonce, nc, expires_at) VALUES (?, ?, ?)'),
-    getBucket: p('SELECT tokens, refilled_at FROM rate_limit_buckets WHERE bucket = ?'),
-    putBucket: p(
-      'INSERT INTO rate_limit_buckets (bucket, tokens, refilled_at) VALUES (?, ?, ?) ON CONFLICT(bucket) DO UPDATE SET tokens = excluded.tokens, refilled_at = excluded.refilled_at',
-    ),
-    getSecret: p('SELECT value FROM server_secrets WHERE name = ?'),
-    insertSecretIfAbsent: p('INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)'),
-    pruneNonceUses: p('DELETE FROM digest_nonce_uses WHERE expires_at < ?'),
-    pruneRevokedTokens: p('DELETE FROM revoked_access_tokens WHERE expires_at < ?'),
-  };
 }

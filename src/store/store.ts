@@ -90,15 +90,17 @@ export interface Store {
 
   getLink(orgId: string): Promise<LinkRecord | undefined>;
   /**
-   * In one transaction: delete the org's current link key (if any), insert `key`, and point the
-   * org's link at it. Returns the public key that was replaced.
+   * In one transaction: read the org, delete its current link key (if any), insert `key`, and point
+   * the org's link at it. Returns the org (its name goes into the token) and the public key that
+   * was replaced; undefined, with nothing written, when the org does not exist.
    */
-  replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ replacedPublicKey?: string }>;
+  replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
   /** In one transaction: delete the link and its key. False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
 
   revokeAccessToken(jti: string, expiresAtMs: number): Promise<void>;
-  isAccessTokenRevoked(jti: string): Promise<boolean>;
+  /** What a bearer token needs on every request, in one read: its account and whether it is revoked. */
+  findTokenSubject(clientId: string, jti: string): Promise<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
 
   /** Records one use of a digest (nonce, nc) pair. False when that pair was used before. */
   useDigestNonce(nonce: string, nc: string, expiresAtMs: number): Promise<boolean>;

@@ -87,11 +87,12 @@ export function storeContract(name: string, open: () => Promise<Store>, teardown
       await store.createOrg(org);
       const first = linkKey(org.id);
       const now = new Date().toISOString();
-      assert.deepEqual(await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: ['10.0.0.0/8'], createdAt: now }, first.record), {});
+      assert.deepEqual(await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: ['10.0.0.0/8'], createdAt: now }, first.record), { org });
       assert.equal((await store.getLink(org.id))?.apiKeyId, first.record.id);
       const second = linkKey(org.id);
       const replaced = await store.replaceLink({ orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now }, second.record);
-      assert.equal(replaced.replacedPublicKey, first.record.publicKey);
+      assert.equal(replaced?.replacedPublicKey, first.record.publicKey);
+      assert.deepEqual(replaced?.org, org);
       assert.equal(await store.findApiKeyByPublicKey(first.record.publicKey), undefined, 'old key is gone');
       assert.deepEqual(await store.getLink(org.id), { orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now });
 
@@ -107,6 +108,14 @@ export function storeContract(name: string, open: () => Promise<Store>, teardown
       assert.equal(await store.getLink(org.id), undefined);
       assert.equal(await store.findApiKeyByPublicKey(second.record.publicKey), undefined);
       assert.equal(await store.deleteLink(org.id), false);
+    });
+
+    it('creates no link and no key for an org that does not exist', async () => {
+      const ghost = newObjectId();
+      const key = linkKey(ghost);
+      assert.equal(await store.replaceLink({ orgId: ghost, apiKeyId: key.record.id, accessListIps: [], createdAt: new Date().toISOString() }, key.record), undefined);
+      assert.equal(await store.findApiKeyByPublicKey(key.record.publicKey), undefined);
+      assert.equal(await store.getLink(ghost), undefined);
     });
 
     it('drops the link when its key is deleted directly', async () => {
@@ -131,11 +140,18 @@ export function storeContract(name: string, open: () => Promise<Store>, teardown
       assert.equal(link?.apiKeyId, linkKeys[0]!.id);
     });
 
-    it('records revoked access tokens', async () => {
-      assert.equal(await store.isAccessTokenRevoked('jti-1'), false);
+    it('records revoked access tokens and reads a token subject in one go', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const sa = account(org.id);
+      await store.insertServiceAccount(sa);
+      assert.deepEqual(await store.findTokenSubject(sa.clientId, 'jti-1'), { account: sa, revoked: false });
       await store.revokeAccessToken('jti-1', Date.now() + 60_000);
       await store.revokeAccessToken('jti-1', Date.now() + 60_000);
-      assert.equal(await store.isAccessTokenRevoked('jti-1'), true);
+      assert.deepEqual(await store.findTokenSubject(sa.clientId, 'jti-1'), { account: sa, revoked: true });
+      assert.deepEqual(await store.findTokenSubject(sa.clientId, 'jti-2'), { account: sa, revoked: false });
+      assert.deepEqual(await store.findTokenSubject('mdb_sa_id_gone', 'jti-1'), { account: undefined, revoked: true });
+      assert.deepEqual(await store.findTokenSubject('mdb_sa_id_gone', 'jti-3'), { account: undefined, revoked: false });
     });
 
     it('accepts each digest (nonce, nc) once, even under concurrency', async () => {
@@ -156,8 +172,8 @@ export function storeContract(name: string, open: () => Promise<Store>, teardown
       await store.pruneExpired(now);
       assert.equal(await store.useDigestNonce('old', '00000001', now + 60_000), true, 'pruned record is gone');
       assert.equal(await store.useDigestNonce('live', '00000001', now + 60_000), false);
-      assert.equal(await store.isAccessTokenRevoked('old-jti'), false);
-      assert.equal(await store.isAccessTokenRevoked('live-jti'), true);
+      assert.equal((await store.findTokenSubject('x', 'old-jti')).revoked, false);
+      assert.equal((await store.findTokenSubject('x', 'live-jti')).revoked, true);
     });
 
     it('takes rate-limit tokens atomically: exactly capacity succeed under concurrency', async () => {

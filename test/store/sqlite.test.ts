@@ -23,12 +23,54 @@ storeContract(
 );
 
 describe('SqliteStore specifics', () => {
-  it('uses WAL with synchronous=FULL (an acknowledged write survives a crash)', () => {
+  it('uses WAL and acknowledges a write only after an fsync of the WAL that followed its commit', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(store.db.pragma('synchronous', { simple: true }), 2);
-    void store.close();
+    // NORMAL: COMMIT does not wait for the disk; group commit fsyncs the WAL before acknowledging.
+    assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
+    let commitsAtCommit = -1;
+    store.committer.onCommit(() => (commitsAtCommit = store.committer.stats.fsyncs));
+    const fsyncsAtAck = await store.revokeAccessToken('j', Date.now() + 1000).then(() => store.committer.stats.fsyncs);
+    assert.equal(commitsAtCommit, 0);
+    assert.equal(fsyncsAtAck, 1);
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gathers the writes that arrive during an fsync into the next commit', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const first = store.revokeAccessToken('a', Date.now() + 1000);
+    await new Promise((resolve) => setImmediate(resolve)); // first batch committed, its fsync running
+    const more = Array.from({ length: 20 }, (_, i) => store.revokeAccessToken(`b${i}`, Date.now() + 1000));
+    await Promise.all([first, ...more]);
+    assert.equal(store.committer.stats.commits, 2);
+    assert.equal(store.committer.stats.lastBatchSize, 20);
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves cached keys exactly: sees deletes through this store and through another process', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const other = SqliteStore.open(dir); // like an admin command on the same data dir
+    const org = { id: 'c'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
+    await store.createOrg(org);
+    const { mintApiKey } = await import('../../src/domain/apiKeys.js');
+    const a = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
+    const b = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
+    await store.insertApiKey(a);
+    await store.insertApiKey(b);
+    assert.ok(await store.findApiKeyByPublicKey(a.publicKey));
+    assert.ok(await store.findApiKeyByPublicKey(b.publicKey));
+    await store.deleteApiKey(org.id, a.publicKey);
+    assert.equal(await store.findApiKeyByPublicKey(a.publicKey), undefined);
+    await other.deleteApiKey(org.id, b.publicKey);
+    await new Promise((resolve) => setImmediate(resolve)); // the next turn of the event loop
+    assert.equal(await store.findApiKeyByPublicKey(b.publicKey), undefined, 'a delete by another connection is seen');
+    await other.close();
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -69,7 +111,7 @@ describe('SqliteStore specifics', () => {
     ]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.ok(await store.getOrg(org.id));
-    assert.equal(await store.isAccessTokenRevoked('j'), true);
+    assert.equal((await store.findTokenSubject('x', 'j')).revoked, true);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -81,7 +123,7 @@ describe('SqliteStore specifics', () => {
     await store.close();
     await pending;
     const reopened = SqliteStore.open(dir);
-    assert.equal(await reopened.isAccessTokenRevoked('on-close'), true);
+    assert.equal((await reopened.findTokenSubject('x', 'on-close')).revoked, true);
     await reopened.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -1,0 +1,144 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ApiKeyRecord, LinkRecord, Org, OrgRole, ServiceAccountRecord } from './store.js';
+
+// The SQLite back end's prepared statements and row mappings, shared by the main thread (reads)
+// and the writer thread (writes).
+
+export interface OrgRow {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  org_id: string;
+  public_key: string;
+  ha1: string;
+  private_key_hint: string;
+  roles: string;
+  access_list: string;
+  description: string;
+  purpose: string;
+  created_at: string;
+}
+
+export interface ServiceAccountRow {
+  client_id: string;
+  org_id: string;
+  secret_hash: string;
+  roles: string;
+  access_list: string;
+  name: string;
+  created_at: string;
+}
+
+export interface LinkRow {
+  org_id: string;
+  api_key_id: string;
+  access_list_ips: string;
+  created_at: string;
+}
+
+export const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at });
+
+export const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
+  id: row.id,
+  orgId: row.org_id,
+  publicKey: row.public_key,
+  ha1: row.ha1,
+  privateKeyHint: row.private_key_hint,
+  roles: JSON.parse(row.roles) as OrgRole[],
+  accessList: JSON.parse(row.access_list) as string[],
+  description: row.description,
+  purpose: row.purpose as ApiKeyRecord['purpose'],
+  createdAt: row.created_at,
+});
+
+export const toServiceAccount = (row: ServiceAccountRow): ServiceAccountRecord => ({
+  clientId: row.client_id,
+  orgId: row.org_id,
+  secretHash: row.secret_hash,
+  roles: JSON.parse(row.roles) as OrgRole[],
+  accessList: JSON.parse(row.access_list) as string[],
+  name: row.name,
+  createdAt: row.created_at,
+});
+
+export const toLink = (row: LinkRow): LinkRecord => ({
+  orgId: row.org_id,
+  apiKeyId: row.api_key_id,
+  accessListIps: JSON.parse(row.access_list_ips) as string[],
+  createdAt: row.created_at,
+});
+
+/**
+ * WAL, so the server and admin commands can use the file at once. synchronous=NORMAL makes a
+ * COMMIT write the WAL without waiting for the disk; group commit (groupCommit.ts) then fsyncs the
+ * WAL before it acknowledges anything, which makes acknowledged writes as durable as FULL.
+ */
+export function configureConnection(db: Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+export function prepareStatements(db: Database) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  return {
+    insertOrg: p('INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)'),
+    getOrg: p('SELECT id, name, created_at FROM orgs WHERE id = ?'),
+    countOrgs: p('SELECT COUNT(*) AS n FROM orgs'),
+    listOrgs: p('SELECT id, name, created_at FROM orgs ORDER BY created_at, id'),
+    insertApiKey: p(
+      `INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    findApiKeyByPublicKey: p('SELECT * FROM api_keys WHERE public_key = ?'),
+    findApiKeyInOrg: p('SELECT id FROM api_keys WHERE org_id = ? AND public_key = ?'),
+    listApiKeys: p('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, public_key'),
+    deleteApiKeyById: p('DELETE FROM api_keys WHERE id = ?'),
+    insertServiceAccount: p(
+      `INSERT INTO service_accounts (client_id, org_id, secret_hash, roles, access_list, name, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    findServiceAccount: p('SELECT * FROM service_accounts WHERE client_id = ?'),
+    listServiceAccounts: p('SELECT * FROM service_accounts WHERE org_id = ? ORDER BY created_at, client_id'),
+    deleteServiceAccount: p('DELETE FROM service_accounts WHERE org_id = ? AND client_id = ?'),
+    getLink: p('SELECT * FROM links WHERE org_id = ?'),
+    getLinkKey: p(
+      'SELECT api_keys.id AS id, api_keys.public_key AS public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = ?',
+    ),
+    getOrgWithLinkKey: p(
+      `SELECT orgs.id AS id, orgs.name AS name, orgs.created_at AS created_at,
+              api_keys.id AS link_key_id, api_keys.public_key AS link_public_key
+       FROM orgs LEFT JOIN links ON links.org_id = orgs.id LEFT JOIN api_keys ON api_keys.id = links.api_key_id
+       WHERE orgs.id = ?`,
+    ),
+    upsertLink: p(
+      `INSERT INTO links (org_id, api_key_id, access_list_ips, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (org_id) DO UPDATE SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at`,
+    ),
+    deleteLink: p('DELETE FROM links WHERE org_id = ?'),
+    deleteLinkByKey: p('DELETE FROM links WHERE api_key_id = ?'),
+    revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
+    isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),
+    findTokenSubject: p(
+      'SELECT service_accounts.*, EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = ?) AS revoked FROM service_accounts WHERE client_id = ?',
+    ),
+    useDigestNonce: p('INSERT OR IGNORE INTO digest_nonce_uses (nonce, nc, expires_at) VALUES (?, ?, ?)'),
+    getBucket: p('SELECT tokens, refilled_at FROM rate_limit_buckets WHERE bucket = ?'),
+    putBucket: p(
+      'INSERT INTO rate_limit_buckets (bucket, tokens, refilled_at) VALUES (?, ?, ?) ON CONFLICT(bucket) DO UPDATE SET tokens = excluded.tokens, refilled_at = excluded.refilled_at',
+    ),
+    getSecret: p('SELECT value FROM server_secrets WHERE name = ?'),
+    insertSecretIfAbsent: p('INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)'),
+    pruneNonceUses: p('DELETE FROM digest_nonce_uses WHERE expires_at < ?'),
+    pruneRevokedTokens: p('DELETE FROM revoked_access_tokens WHERE expires_at < ?'),
+    schemaVersion: p('SELECT MAX(version) AS v FROM schema_migrations'),
+    dataVersion: p('PRAGMA data_version').pluck(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
