@@ -1,52 +1,20 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppContext } from './atlasRequest.js';
 import type { ServerConfig } from './config.js';
 import { AccessTokens } from './auth/oauth.js';
 import { Authenticator, AuthenticationFailed, type Principal } from './auth/principal.js';
-import { assertAccessListAllows, authorizeOrg, type OrgRequirement } from './auth/authorize.js';
 import { DomainError } from './domain/errors.js';
 import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
-import { enforceRateLimit } from './http/ratelimit.js';
-import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
-import { REQUEST_JSON_CONTENT_TYPE, negotiateVersion, versionedContentType } from './http/versioning.js';
+import type { RenderOptions } from './http/render.js';
+import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
 import type { Store } from './store/store.js';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
-// One request path: render options → version → authenticate → access list → org role → rate limit
-// → route (schema-validated body) → domain → store. Every refusal is an ApiError rendered by the
-// one error handler.
-
-/** What an Atlas route declares; the shared hooks read it. */
-export interface AtlasRouteConfig {
-  /** Resource versions of the operation, ascending. */
-  versions: readonly string[];
-  /** Role needed in the `orgId` path parameter's org. */
-  org?: OrgRequirement;
-  /** Atlas rate-limit scope, when the operation has one. */
-  rateLimit?: 'cloudMigrationOrg';
-  /** The live-migration link key may call this operation (it may call nothing else). */
-  allowLinkKey?: boolean;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal;
-    render: RenderOptions;
-    resourceVersion: string;
-  }
-  interface FastifyContextConfig {
-    atlas?: AtlasRouteConfig;
-  }
-}
-
-export interface AppContext {
-  config: ServerConfig;
-  store: Store;
-  authenticator: Authenticator;
-  accessTokens: AccessTokens;
-}
+// One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →
+// store. Every refusal is an ApiError rendered by the one error handler.
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -88,71 +56,28 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])),
   );
 
-  // Skipped entirely when the level hides it: building the line costs even when pino drops it.
-  const logRequests = ['info', 'debug', 'trace'].includes(app.log.level);
-  app.addHook('onResponse', async (request, reply) => {
-    if (!logRequests) return;
-    request.log.info(
-      {
-        method: request.method,
-        route: request.routeOptions.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        principal: request.principal?.id,
-        remote: request.ip,
-      },
-      'request',
-    );
-  });
+  // Registered only when the level shows it: the hook costs on every request even when pino drops the line.
+  if (['info', 'debug', 'trace'].includes(app.log.level)) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          principal: request.principal?.id,
+          remote: request.ip,
+        },
+        'request',
+      );
+    });
+  }
 
-  await app.register(async (atlas) => {
-    atlas.addHook('onRequest', async (request, reply) => atlasPipeline(context, request, reply));
-    await atlas.register(orgRoutes(context));
-    await atlas.register(cloudMigrationRoutes(context));
-  }, { prefix: '/api/atlas/v2' });
-
+  await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
+  await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
   await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
 
   return app;
-}
-
-async function atlasPipeline(context: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const route = request.routeOptions.config.atlas;
-  if (!route) return; // 404 handler
-  const render = parseRenderOptions(request.query as Record<string, unknown>);
-  request.render = render;
-  const version = negotiateVersion(request.headers.accept, route.versions);
-  request.resourceVersion = version;
-  reply.header('content-type', versionedContentType(version));
-  if (render.envelope || render.pretty) {
-    reply.serializer((payload: unknown) =>
-      renderJson(render.envelope ? wrapInEnvelope(reply.statusCode, payload) : payload, render.pretty),
-    );
-  }
-
-  const principal = await context.authenticator.authenticate({
-    method: request.method,
-    url: request.url,
-    authorization: request.headers.authorization,
-  });
-  request.principal = principal;
-  assertAccessListAllows(principal, request.socket.remoteAddress ?? '');
-
-  const orgId = (request.params as { orgId?: string }).orgId;
-  if (route.org && orgId !== undefined) {
-    authorizeOrg(principal, orgId, route.org);
-  }
-  if (principal.isLinkKey && !route.allowLinkKey) {
-    // The link key's role is read-only, so owner routes already refuse it; this keeps it to the
-    // few read operations the source side needs even if roles change.
-    throw new ApiError('USER_CANNOT_ACCESS_ORG');
-  }
-  if (route.rateLimit === 'cloudMigrationOrg' && orgId !== undefined) {
-    await enforceRateLimit(context.store, context.config.rateLimit, reply, {
-      bucket: `org:${orgId}:cloudMigration`,
-      resource: `api/atlas/v2/orgs/${orgId}/liveMigrations`,
-    });
-  }
 }
 
 interface FastifyLikeError {

@@ -61,9 +61,7 @@ export class AccessTokens {
   }
 
   /** The token's claims when its signature, issuer and audience verify (expiry is checked by callers). */
-  async claims(token: string): Promise<AccessTokenClaims> {
-    const cached = this.verified.get(token);
-    if (cached) return cached;
+  private async verify(token: string): Promise<AccessTokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -87,7 +85,7 @@ export class AccessTokens {
 
   /** The service account a bearer token stands for, or AccessTokenRefused saying why not. */
   async authenticate(token: string, nowMs: number = Date.now()): Promise<ServiceAccountRecord> {
-    const claims = await this.claims(token);
+    const claims = this.verified.get(token) ?? (await this.verify(token));
     if (claims.expiresAtMs <= nowMs) throw new AccessTokenRefused('expired_token');
     const { account, revoked } = await this.store.findTokenSubject(claims.clientId, claims.jti);
     if (revoked) throw new AccessTokenRefused('revoked_token');
@@ -102,7 +100,7 @@ export class AccessTokens {
   async revoke(account: ServiceAccountRecord, token: string): Promise<void> {
     let claims: AccessTokenClaims;
     try {
-      claims = await this.claims(token);
+      claims = this.verified.get(token) ?? (await this.verify(token));
     } catch {
       return;
     }

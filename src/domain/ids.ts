@@ -29,15 +29,17 @@ export const OBJECT_ID_PATTERN = /^[a-f0-9]{24}$/;
 
 const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
 
-const oneByte = Buffer.alloc(1);
+const letterBytes = Buffer.alloc(16);
 
 /** Org API key public part: 8 lowercase letters (Atlas `ApiKeyUserDetails.publicKey`), uniform. */
 export function newPublicApiKey(): string {
   let key = '';
   while (key.length < 8) {
-    copyRandomBytes(oneByte, 0, 1);
-    // 234 = 9 × 26: bytes at or above it are dropped so every letter is equally likely.
-    if (oneByte[0]! < 234) key += LOWERCASE[oneByte[0]! % 26];
+    copyRandomBytes(letterBytes, 0, letterBytes.length);
+    for (let i = 0; i < letterBytes.length && key.length < 8; i++) {
+      // 234 = 9 × 26: bytes at or above it are dropped so every letter is equally likely.
+      if (letterBytes[i]! < 234) key += LOWERCASE[letterBytes[i]! % 26];
+    }
   }
   return key;
 }

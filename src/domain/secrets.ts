@@ -5,8 +5,9 @@ import crypto from 'node:crypto';
 /** The realm Atlas's digest challenge names; part of every stored HA1. */
 export const DIGEST_REALM = 'MMS Public API';
 
+// crypto.hash (Node ≥ 20.12): one call, no Hash object, for the short inputs hashed here.
 export function md5Hex(value: string): string {
-  return crypto.createHash('md5').update(value, 'utf8').digest('hex');
+  return crypto.hash('md5', value, 'hex');
 }
 
 /** RFC 7616 HA1 for MD5: H(username:realm:password). Stored instead of the private key. */
@@ -15,7 +16,7 @@ export function digestHa1(publicKey: string, privateKey: string, realm: string =
 }
 
 export function sha256Hex(value: string): string {
-  return crypto.createHash('sha256').update(value, 'utf8').digest('hex');
+  return crypto.hash('sha256', value, 'hex');
 }
 
 /** Client secrets are 256-bit random values: one SHA-256 is enough, a slow KDF protects nothing more. */

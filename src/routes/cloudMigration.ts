@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppContext, AtlasRouteConfig } from '../app.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
 import { targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
@@ -12,12 +12,14 @@ interface OrgParams {
   orgId: string;
 }
 
-export function cloudMigrationRoutes({ store }: AppContext): FastifyPluginAsync {
+export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
+  const { store } = context;
+  const linkTokens = atlasRequest(context, LINK_TOKENS);
   return async (app) => {
     app.post<{ Params: OrgParams; Body: { accessListIps?: string[] } }>(
       '/orgs/:orgId/liveMigrations/linkTokens',
       {
-        config: { atlas: LINK_TOKENS },
+        onRequest: linkTokens,
         // The official spec says 200; the live service answers 201 Created (every recorded Atlas
         // CLI fixture, 2025-03 to 2026-08). pushlink follows the live service.
         schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
@@ -30,7 +32,7 @@ export function cloudMigrationRoutes({ store }: AppContext): FastifyPluginAsync 
 
     app.delete<{ Params: OrgParams }>(
       '/orgs/:orgId/liveMigrations/linkTokens',
-      { config: { atlas: LINK_TOKENS } },
+      { onRequest: linkTokens },
       async (request, reply) => {
         await revokeLink(store, request.params.orgId);
         return reply.code(204).send();

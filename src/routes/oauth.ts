@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app.js';
+import type { AppContext } from '../atlasRequest.js';
 import type { ServiceAccountRecord } from '../store/store.js';
 
 // OAuth 2.0 for service accounts, at Atlas's paths: POST /api/oauth/token (client credentials,

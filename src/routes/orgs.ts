@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { AppContext, AtlasRouteConfig } from '../app.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
@@ -19,11 +19,12 @@ function organizationView(org: Org, base: string) {
   return { id: org.id, isDeleted: false, links: [{ href: `${base}/orgs/${org.id}`, rel: 'self' }], name: org.name };
 }
 
-export function orgRoutes({ store }: AppContext): FastifyPluginAsync {
+export function orgRoutes(context: AppContext): FastifyPluginAsync {
+  const { store } = context;
   return async (app) => {
     app.get(
       '/orgs',
-      { config: { atlas: LIST_ORGS }, schema: { response: { 200: paginatedOrganizationsSchema } } },
+      { onRequest: atlasRequest(context, LIST_ORGS), schema: { response: { 200: paginatedOrganizationsSchema } } },
       async (request) => {
         const query = request.query as Record<string, unknown>;
         const page = parsePageRequest(query);
@@ -41,7 +42,7 @@ export function orgRoutes({ store }: AppContext): FastifyPluginAsync {
 
     app.get<{ Params: { orgId: string } }>(
       '/orgs/:orgId',
-      { config: { atlas: GET_ORG }, schema: { response: { 200: organizationSchema } } },
+      { onRequest: atlasRequest(context, GET_ORG), schema: { response: { 200: organizationSchema } } },
       async (request) => organizationView(await requireOrg(store, request.params.orgId), baseUrl(request)),
     );
   };
