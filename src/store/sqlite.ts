@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
   readonly db: Database;
   readonly committer: GroupCommitter;
   private readonly statements: Statements;
+  private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
   private readonly tokenSubjects: TurnValidatedCache<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
 
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
     this.statements = prepareStatements(db);
     this.committer = new GroupCommitter(db, this.statements, `${file}-wal`);
     const dataVersion = () => this.statements.dataVersion.get() as number;
+    this.orgs = new TurnValidatedCache(dataVersion);
     this.apiKeys = new TurnValidatedCache(dataVersion);
     this.tokenSubjects = new TurnValidatedCache(dataVersion);
   }
@@ -71,8 +73,18 @@ export class SqliteStore implements Store {
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
+    return this.readOrg(orgId);
+  }
+
+  /** Orgs are read on every link-token create (the token carries the name); no operation changes one. */
+  private readOrg(orgId: string): Org | undefined {
+    const cached = this.orgs.get(orgId);
+    if (cached) return cached;
     const row = this.statements.getOrg.get(orgId) as OrgRow | undefined;
-    return row && toOrg(row);
+    if (!row) return undefined;
+    const org = toOrg(row);
+    this.orgs.set(orgId, org);
+    return org;
   }
 
   async countOrgs(): Promise<number> {
@@ -137,8 +149,11 @@ export class SqliteStore implements Store {
 
   async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
     const replaced = await this.committer.write('replaceLink', link, key);
-    if (replaced?.replacedPublicKey) this.apiKeys.delete(replaced.replacedPublicKey);
-    return replaced;
+    if (!replaced) return undefined;
+    if (replaced.replacedPublicKey) this.apiKeys.delete(replaced.replacedPublicKey);
+    // The org exists (the key's foreign key said so) and orgs never change: no need to read it in the write.
+    const org = this.readOrg(link.orgId)!;
+    return { org, ...replaced };
   }
 
   async deleteLink(orgId: string): Promise<boolean> {

@@ -110,12 +110,9 @@ export function prepareStatements(db: Database) {
     getLinkKey: p(
       'SELECT api_keys.id AS id, api_keys.public_key AS public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = ?',
     ),
-    getOrgWithLinkKey: p(
-      `SELECT orgs.id AS id, orgs.name AS name, orgs.created_at AS created_at,
-              api_keys.id AS link_key_id, api_keys.public_key AS link_public_key
-       FROM orgs LEFT JOIN links ON links.org_id = orgs.id LEFT JOIN api_keys ON api_keys.id = links.api_key_id
-       WHERE orgs.id = ?`,
-    ),
+    deleteOtherLinkKeys: p(
+      "DELETE FROM api_keys WHERE org_id = ? AND purpose = 'LIVE_MIGRATION_LINK' AND id <> ? RETURNING public_key",
+    ).pluck(),
     upsertLink: p(
       `INSERT INTO links (org_id, api_key_id, access_list_ips, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (org_id) DO UPDATE SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at`,

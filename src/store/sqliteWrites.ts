@@ -1,5 +1,5 @@
 import { takeToken, type BucketState } from './tokenBucket.js';
-import { toOrg, type OrgRow, type Statements } from './sqliteStatements.js';
+import type { Statements } from './sqliteStatements.js';
 import type { ApiKeyRecord, LinkRecord, Org, RateLimitDecision, RateLimitPolicy, ServiceAccountRecord } from './store.js';
 
 // Every write the SQLite back end makes, as a named operation over prepared statements. Group
@@ -59,17 +59,19 @@ export const sqliteWrites = {
     return s.deleteServiceAccount.run(orgId, clientId).changes > 0;
   },
 
-  // The hot write (every create): four statements. The new key goes in first and the link moves to
-  // it before the old key is deleted, so the foreign keys hold at every step.
-  replaceLink(s: Statements, link: LinkRecord, key: ApiKeyRecord): { org: Org; replacedPublicKey?: string } | undefined {
-    const row = s.getOrgWithLinkKey.get(link.orgId) as (OrgRow & { link_key_id: string | null; link_public_key: string | null }) | undefined;
-    if (!row) return undefined;
-    insertApiKey(s, key);
+  // The hot write (every create): three statements and no read. The new key goes in first (its
+  // foreign key refuses an org that does not exist), the link moves to it, then the org's other
+  // link key, if any, is deleted: the foreign keys hold at every step.
+  replaceLink(s: Statements, link: LinkRecord, key: ApiKeyRecord): { replacedPublicKey?: string } | undefined {
+    try {
+      insertApiKey(s, key);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return undefined;
+      throw error;
+    }
     s.upsertLink.run(link.orgId, link.apiKeyId, JSON.stringify(link.accessListIps), link.createdAt);
-    const org = toOrg(row);
-    if (row.link_key_id === null) return { org };
-    s.deleteApiKeyById.run(row.link_key_id);
-    return { org, replacedPublicKey: row.link_public_key! };
+    const replaced = s.deleteOtherLinkKeys.all(link.orgId, key.id) as string[];
+    return replaced.length > 0 ? { replacedPublicKey: replaced[0]! } : {};
   },
 
   /** The deleted link key's public key, or undefined when the org had no link. */
