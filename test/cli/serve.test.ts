@@ -166,6 +166,40 @@ describe('pushlink serve configuration and lifecycle', () => {
     }
   });
 
+  it('logs no secret even at trace level', async () => {
+    const dir = tempDir();
+    const server = await startProcess(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'trace']);
+    try {
+      const boot = readBootstrap(dir);
+      const created = await digestRequest(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
+        method: 'POST',
+        headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const tokenRes = await request(`${server.url}/api/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      const accessToken = tokenRes.json.access_token as string;
+      await request(`${server.url}/api/atlas/v2/orgs`, { headers: { accept: ATLAS_JSON, authorization: `Bearer ${accessToken}` } });
+      const linkToken = created.json.linkToken as string;
+      const linkPrivateKey = JSON.parse(Buffer.from(linkToken, 'base64').toString()).privateApiKey as string;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const log = server.output();
+      assert.match(log, /"msg":"request"/, 'requests are logged at this level');
+      for (const secret of [boot.apiKey.privateKey, boot.serviceAccount.clientSecret, accessToken, linkToken, linkPrivateKey]) {
+        assert.ok(!log.includes(secret), 'a secret reached the log');
+      }
+    } finally {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad flags with a message and exit code 1', async () => {
     for (const args of [['--port', 'abc'], ['--port', '70000'], ['--rate-limit', 'maybe'], ['--log-level', 'loud']]) {
       const res = await runCli(['serve', ...args, '--data-dir', tempDir()]);
