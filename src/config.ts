@@ -8,6 +8,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL connection URL; undefined = SQLite in dataDir. */
+  databaseUrl?: string | undefined;
   rateLimit: RateLimitConfig;
   /** How long a digest nonce is fresh; after that a correct answer gets stale=true. */
   nonceTtlMs: number;
@@ -43,6 +45,7 @@ export interface ServeOptions {
   host?: string;
   port?: string;
   dataDir?: string;
+  databaseUrl?: string;
   rateLimit?: string;
   rateLimitCapacity?: string;
   rateLimitRefill?: string;
@@ -59,6 +62,14 @@ function integer(name: string, text: string, min: number, max: number): number {
   return value;
 }
 
+/** A PostgreSQL URL as `pg` takes it, or undefined (use SQLite) when none is given. */
+export function parseDatabaseUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const url = text.trim();
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('--database-url must be a postgres:// or postgresql:// URL');
+  return url;
+}
+
 /** Builds the server config from command-line options and the environment. */
 export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const pick = (flag: string | undefined, envName: string): string | undefined => flag ?? env[envName] ?? undefined;
@@ -66,6 +77,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const portText = pick(options.port, 'PUSHLINK_PORT');
   const port = portText === undefined ? DEFAULT_CONFIG.port : integer('--port', portText, 0, 65535);
   const dataDir = path.resolve(pick(options.dataDir, 'PUSHLINK_DATA_DIR') ?? DEFAULT_CONFIG.dataDir);
+  const databaseUrl = parseDatabaseUrl(pick(options.databaseUrl, 'PUSHLINK_DATABASE_URL'));
 
   const rateLimitText = (pick(options.rateLimit, 'PUSHLINK_RATE_LIMIT') ?? 'on').toLowerCase();
   if (rateLimitText !== 'on' && rateLimitText !== 'off') throw new ConfigError(`--rate-limit is on or off, got "${rateLimitText}"`);
@@ -91,6 +103,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     host,
     port,
     dataDir,
+    databaseUrl,
     rateLimit,
     nonceTtlMs: nonceTtlText ? integer('--nonce-ttl', nonceTtlText, 1, 86_400) * 1000 : DEFAULT_CONFIG.nonceTtlMs,
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,

@@ -1,18 +1,19 @@
 import { createApiKey, deleteApiKey, listApiKeys } from '../domain/apiKeys.js';
 import { createOrg } from '../domain/orgs.js';
 import { createServiceAccount, deleteServiceAccount, listServiceAccounts } from '../domain/serviceAccounts.js';
-import { openStore } from '../store/open.js';
+import { openStore, type StoreLocation } from '../store/open.js';
 import type { Store } from '../store/store.js';
 
-// Admin commands: they open the same data dir as a running server (SQLite WAL lets both work at
-// once) and print JSON with --json, text otherwise. Secrets are printed once, here, and nowhere else.
+// Admin commands: they open the same store as a running server (its data dir, where SQLite WAL
+// lets both work at once, or its PostgreSQL database) and print JSON with --json, text otherwise.
+// Secrets are printed once, here, and nowhere else.
 
 export interface Output {
   json: boolean;
 }
 
-async function withStore<T>(dataDir: string, run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ dataDir });
+async function withStore<T>(location: StoreLocation, run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(location);
   try {
     return await run(store);
   } finally {
@@ -24,22 +25,22 @@ function print(output: Output, value: unknown, text: string): void {
   process.stdout.write(output.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 
-export async function orgCreate(dataDir: string, name: string, output: Output): Promise<void> {
-  const org = await withStore(dataDir, (store) => createOrg(store, name));
+export async function orgCreate(location: StoreLocation, name: string, output: Output): Promise<void> {
+  const org = await withStore(location, (store) => createOrg(store, name));
   print(output, org, `created organization ${org.id} "${org.name}"`);
 }
 
-export async function orgList(dataDir: string, output: Output): Promise<void> {
-  const orgs = await withStore(dataDir, (store) => store.listOrgs());
+export async function orgList(location: StoreLocation, output: Output): Promise<void> {
+  const orgs = await withStore(location, (store) => store.listOrgs());
   print(output, orgs, orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || '(no organizations)');
 }
 
 export async function apiKeyCreate(
-  dataDir: string,
+  location: StoreLocation,
   input: { orgId: string; roles: string[]; accessList: string[]; description?: string },
   output: Output,
 ): Promise<void> {
-  const { record, privateKey } = await withStore(dataDir, (store) => createApiKey(store, input));
+  const { record, privateKey } = await withStore(location, (store) => createApiKey(store, input));
   const shown = {
     id: record.id,
     orgId: record.orgId,
@@ -57,8 +58,8 @@ export async function apiKeyCreate(
   );
 }
 
-export async function apiKeyList(dataDir: string, orgId: string, output: Output): Promise<void> {
-  const keys = await withStore(dataDir, (store) => listApiKeys(store, orgId));
+export async function apiKeyList(location: StoreLocation, orgId: string, output: Output): Promise<void> {
+  const keys = await withStore(location, (store) => listApiKeys(store, orgId));
   print(
     output,
     keys,
@@ -68,17 +69,17 @@ export async function apiKeyList(dataDir: string, orgId: string, output: Output)
   );
 }
 
-export async function apiKeyDelete(dataDir: string, orgId: string, publicKey: string, output: Output): Promise<void> {
-  await withStore(dataDir, (store) => deleteApiKey(store, orgId, publicKey));
+export async function apiKeyDelete(location: StoreLocation, orgId: string, publicKey: string, output: Output): Promise<void> {
+  await withStore(location, (store) => deleteApiKey(store, orgId, publicKey));
   print(output, { deleted: publicKey }, `deleted API key ${publicKey}`);
 }
 
 export async function serviceAccountCreate(
-  dataDir: string,
+  location: StoreLocation,
   input: { orgId: string; roles: string[]; accessList: string[]; name?: string },
   output: Output,
 ): Promise<void> {
-  const { record, clientSecret } = await withStore(dataDir, (store) => createServiceAccount(store, input));
+  const { record, clientSecret } = await withStore(location, (store) => createServiceAccount(store, input));
   const shown = {
     clientId: record.clientId,
     clientSecret,
@@ -95,12 +96,12 @@ export async function serviceAccountCreate(
   );
 }
 
-export async function serviceAccountList(dataDir: string, orgId: string, output: Output): Promise<void> {
-  const accounts = await withStore(dataDir, (store) => listServiceAccounts(store, orgId));
+export async function serviceAccountList(location: StoreLocation, orgId: string, output: Output): Promise<void> {
+  const accounts = await withStore(location, (store) => listServiceAccounts(store, orgId));
   print(output, accounts, accounts.map((a) => `${a.clientId}  ${a.roles.join(',')}  ${a.name}`).join('\n') || '(no service accounts)');
 }
 
-export async function serviceAccountDelete(dataDir: string, orgId: string, clientId: string, output: Output): Promise<void> {
-  await withStore(dataDir, (store) => deleteServiceAccount(store, orgId, clientId));
+export async function serviceAccountDelete(location: StoreLocation, orgId: string, clientId: string, output: Output): Promise<void> {
+  await withStore(location, (store) => deleteServiceAccount(store, orgId, clientId));
   print(output, { deleted: clientId }, `deleted service account ${clientId}`);
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, resolveServeConfig, type ServeOptions } from '../config.js';
+import { ConfigError, parseDatabaseUrl, resolveServeConfig, type ServeOptions } from '../config.js';
 import { DomainError } from '../domain/errors.js';
+import type { StoreLocation } from '../store/open.js';
+import { StoreUnavailableError } from '../store/store.js';
 import * as admin from './admin.js';
 import { serve } from './serve.js';
 
-// The `pushlink` command: the server and the admin commands that work on its data dir.
+// The `pushlink` command: the server and the admin commands that work on its store.
 
 const program = new Command('pushlink')
   .description('An Atlas-compatible server for MongoDB live-migration links')
@@ -17,7 +19,14 @@ const program = new Command('pushlink')
 
 const dataDirOption = () =>
   new Option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR)').default(process.env.PUSHLINK_DATA_DIR ?? './data', './data');
+const databaseUrlOption = () =>
+  new Option('--database-url <url>', 'PostgreSQL URL instead of SQLite in the data dir (env PUSHLINK_DATABASE_URL)');
 const jsonOption = () => new Option('--json', 'print JSON');
+/** The store an admin command works on: the server's data dir or its PostgreSQL database. */
+const storeLocation = (o: { dataDir: string; databaseUrl?: string }): StoreLocation => ({
+  dataDir: path.resolve(o.dataDir),
+  databaseUrl: parseDatabaseUrl(o.databaseUrl ?? process.env.PUSHLINK_DATABASE_URL),
+});
 /** `--access-list a b` and `--access-list a,b` both work. */
 const splitList = (values: string[] | undefined): string[] =>
   (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
@@ -28,6 +37,7 @@ program
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')
   .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080)')
   .option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR; default ./data)')
+  .option('--database-url <url>', 'PostgreSQL URL (env PUSHLINK_DATABASE_URL); default: SQLite in the data dir')
   .option('--rate-limit <on|off>', 'Atlas rate limiting (env PUSHLINK_RATE_LIMIT; default on)')
   .option('--rate-limit-capacity <n>', 'bucket capacity per org (default 500)')
   .option('--rate-limit-refill <n>', 'tokens added each period (default 250)')
@@ -44,13 +54,15 @@ org
   .command('create')
   .requiredOption('--name <name>', 'organization name')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.orgCreate(path.resolve(o.dataDir), o.name, { json: !!o.json }));
+  .action((o) => admin.orgCreate(storeLocation(o), o.name, { json: !!o.json }));
 org
   .command('list')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.orgList(path.resolve(o.dataDir), { json: !!o.json }));
+  .action((o) => admin.orgList(storeLocation(o), { json: !!o.json }));
 
 const apikey = program.command('apikey').description('organization API keys (HTTP Digest)');
 apikey
@@ -60,10 +72,11 @@ apikey
   .option('--access-list <entries...>', 'IP addresses or CIDR blocks allowed to use the key (default: any)')
   .option('--description <text>', 'description')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
   .action((o) =>
     admin.apiKeyCreate(
-      path.resolve(o.dataDir),
+      storeLocation(o),
       { orgId: o.org, roles: splitList(o.role), accessList: splitList(o.accessList), description: o.description },
       { json: !!o.json },
     ),
@@ -72,15 +85,17 @@ apikey
   .command('list')
   .requiredOption('--org <orgId>', 'organization id')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.apiKeyList(path.resolve(o.dataDir), o.org, { json: !!o.json }));
+  .action((o) => admin.apiKeyList(storeLocation(o), o.org, { json: !!o.json }));
 apikey
   .command('delete')
   .requiredOption('--org <orgId>', 'organization id')
   .requiredOption('--public-key <key>', 'public key of the API key')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.apiKeyDelete(path.resolve(o.dataDir), o.org, o.publicKey, { json: !!o.json }));
+  .action((o) => admin.apiKeyDelete(storeLocation(o), o.org, o.publicKey, { json: !!o.json }));
 
 const serviceAccount = program.command('service-account').description('service accounts (OAuth 2.0 client credentials)');
 serviceAccount
@@ -90,10 +105,11 @@ serviceAccount
   .option('--access-list <entries...>', 'IP addresses or CIDR blocks allowed to call the API (default: any)')
   .option('--name <name>', 'display name')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
   .action((o) =>
     admin.serviceAccountCreate(
-      path.resolve(o.dataDir),
+      storeLocation(o),
       { orgId: o.org, roles: splitList(o.role), accessList: splitList(o.accessList), name: o.name },
       { json: !!o.json },
     ),
@@ -102,20 +118,22 @@ serviceAccount
   .command('list')
   .requiredOption('--org <orgId>', 'organization id')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.serviceAccountList(path.resolve(o.dataDir), o.org, { json: !!o.json }));
+  .action((o) => admin.serviceAccountList(storeLocation(o), o.org, { json: !!o.json }));
 serviceAccount
   .command('delete')
   .requiredOption('--org <orgId>', 'organization id')
   .requiredOption('--client-id <id>', 'client id of the service account')
   .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
   .addOption(jsonOption())
-  .action((o) => admin.serviceAccountDelete(path.resolve(o.dataDir), o.org, o.clientId, { json: !!o.json }));
+  .action((o) => admin.serviceAccountDelete(storeLocation(o), o.org, o.clientId, { json: !!o.json }));
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DomainError) {
+  if (error instanceof ConfigError || error instanceof DomainError || error instanceof StoreUnavailableError) {
     process.stderr.write(`pushlink: ${error.message}\n`);
     process.exit(1);
   }

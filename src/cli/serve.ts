@@ -3,6 +3,7 @@ import { buildApp, SECRET_LOG_PATHS } from '../app.js';
 import type { ServerConfig } from '../config.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
 import { openStore } from '../store/open.js';
+import { describeDatabaseUrl } from '../store/postgres.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -52,5 +53,6 @@ export async function serve(config: ServerConfig): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   // One plain line for people and scripts (with --port 0 it is the only way to learn the port).
   process.stdout.write(`pushlink listening on ${address}\n`);
+  if (config.databaseUrl !== undefined) process.stdout.write(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}\n`);
   process.stdout.write(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFile})\n`);
 }

@@ -24,6 +24,17 @@ export async function bootstrapIfEmpty(
   persist: (credentials: BootstrapCredentials) => Promise<void>,
   now: Date = new Date(),
 ): Promise<BootstrapCredentials | undefined> {
+  // Under the store's bootstrap lock, so of several instances starting at once on one empty
+  // database exactly one bootstraps; the others then count its org and do nothing.
+  return store.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, now));
+}
+
+async function bootstrapUnlocked(
+  store: Store,
+  orgName: string,
+  persist: (credentials: BootstrapCredentials) => Promise<void>,
+  now: Date,
+): Promise<BootstrapCredentials | undefined> {
   if ((await store.countOrgs()) > 0) return undefined;
   const org: Org = { id: newObjectId(now), name: orgName, createdAt: now.toISOString() };
   const key = mintApiKey({

@@ -95,6 +95,11 @@ export class SqliteStore implements Store {
     await this.committer.write('insertBootstrap', org, key, account);
   }
 
+  /** One data dir is served by one server process (admin commands never bootstrap): nothing to wait for. */
+  withBootstrapLock<T>(run: () => Promise<T>): Promise<T> {
+    return run();
+  }
+
   async listOrgs(): Promise<Org[]> {
     return (this.statements.listOrgs.all() as OrgRow[]).map(toOrg);
   }

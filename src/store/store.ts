@@ -1,5 +1,5 @@
 // The one persistence interface. Every back end (SQLite embedded, PostgreSQL scale-out) implements
-// it and passes the same test suite (test/store/store.test.ts). Methods are async even where a back
+// it and passes the same test suite (test/store/contract.ts). Methods are async even where a back
 // end could answer synchronously, so callers never depend on which one is plugged in.
 
 export const ORG_ROLES = [
@@ -75,6 +75,11 @@ export interface Store {
   countOrgs(): Promise<number>;
   /** First start: the org, its owner key and its owner service account, in one transaction. */
   insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void>;
+  /**
+   * Runs `run` (the bootstrap: count orgs, persist credentials, insert) while no other instance on
+   * the same database runs its own, so instances starting at once on an empty database bootstrap once.
+   */
+  withBootstrapLock<T>(run: () => Promise<T>): Promise<T>;
   listOrgs(): Promise<Org[]>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
@@ -122,6 +127,14 @@ export interface Store {
 
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;
+}
+
+/** Thrown when a store cannot be opened because its database does not answer. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 /** Thrown by a back end when a unique constraint refuses a write (e.g. a public key collision). */

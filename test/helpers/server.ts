@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
-import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
+import { openTestStore } from './store.js';
 
-// An in-process pushlink on 127.0.0.1 with a fresh data dir and a bootstrapped org.
+// An in-process pushlink on 127.0.0.1 with a fresh store of the suite's back end (helpers/store.ts)
+// and a bootstrapped org.
 
 export interface TestServer {
   url: string;
@@ -36,7 +37,8 @@ export async function startServer(
     dataDir,
     logLevel: 'silent',
   };
-  const store = options.store ?? SqliteStore.open(dataDir);
+  const opened = options.store ? { store: options.store, dispose: () => options.store!.close() } : await openTestStore(dataDir);
+  const store = opened.store;
   const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
   if (!bootstrap) throw new Error('test server expects an empty store');
   const app = await buildApp(config, store);
@@ -53,7 +55,7 @@ export async function startServer(
     dataDir,
     async close() {
       await app.close();
-      await store.close();
+      await opened.dispose();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,10 +5,15 @@ import { newObjectId } from '../../src/domain/ids.js';
 import { UniqueViolationError, type Org, type ServiceAccountRecord, type Store } from '../../src/store/store.js';
 
 // The behaviour every Store back end must have. Each back end's test file calls this with a
-// factory for a fresh, empty store.
+// factory for a fresh, empty store (and, when the back end cannot run here, the reason to skip).
 
-export function storeContract(name: string, open: () => Promise<Store>, teardown: (store: Store) => Promise<void>): void {
-  describe(`Store contract: ${name}`, () => {
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  teardown: (store: Store) => Promise<void>,
+  options: { skip?: string | undefined } = {},
+): void {
+  describe(`Store contract: ${name}`, { skip: options.skip }, () => {
     let store: Store;
     before(async () => {
       store = await open();

@@ -1,0 +1,112 @@
+// Schema steps for the PostgreSQL back end, applied in order, each once (recorded in
+// schema_migrations). Step N here matches step N of migrations/sqlite.ts, so both back ends are at
+// the same schema version. Never edit a released step: add a new one.
+//
+// Differences from SQLite, by design: lists are text[] (not JSON text), times are timestamptz,
+// expiry instants are bigint milliseconds, and the hot link replacement is one function (one
+// round trip, see replace_link below).
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE orgs (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs(id),
+        public_key text NOT NULL UNIQUE,
+        ha1 text NOT NULL,
+        private_key_hint text NOT NULL,
+        roles text[] NOT NULL,
+        access_list text[] NOT NULL,
+        description text NOT NULL,
+        purpose text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX api_keys_org ON api_keys(org_id);
+      CREATE TABLE service_accounts (
+        client_id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs(id),
+        secret_hash text NOT NULL,
+        roles text[] NOT NULL,
+        access_list text[] NOT NULL,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX service_accounts_org ON service_accounts(org_id);
+      CREATE TABLE links (
+        org_id text PRIMARY KEY REFERENCES orgs(id),
+        api_key_id text NOT NULL UNIQUE REFERENCES api_keys(id),
+        access_list_ips text[] NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE revoked_access_tokens (
+        jti text PRIMARY KEY,
+        expires_at bigint NOT NULL
+      );
+      CREATE TABLE digest_nonce_uses (
+        nonce text NOT NULL,
+        nc text NOT NULL,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (nonce, nc)
+      );
+      CREATE TABLE rate_limit_buckets (
+        bucket text PRIMARY KEY,
+        tokens double precision NOT NULL,
+        refilled_at bigint NOT NULL
+      );
+      CREATE TABLE server_secrets (
+        name text PRIMARY KEY,
+        value bytea NOT NULL
+      );
+
+      -- Every link-token create replaces the org's link. As one function it is one statement: one
+      -- round trip and one transaction. The org's row lock (FOR NO KEY UPDATE, which does not block
+      -- the foreign-key checks of other inserts) serialises every change to one org's link across
+      -- all instances (deleting a link takes it too); each statement after it sees what the
+      -- previous holder committed, so the delete finds every other link key. Returns no row when
+      -- the org does not exist. The parameters are the new key's columns, then the link's own; the
+      -- key's org is the link's org.
+      CREATE FUNCTION replace_link(
+        p_key_id text,
+        p_org_id text,
+        p_public_key text,
+        p_ha1 text,
+        p_private_key_hint text,
+        p_roles text[],
+        p_access_list text[],
+        p_description text,
+        p_purpose text,
+        p_key_created_at timestamptz,
+        p_link_access_list_ips text[],
+        p_link_created_at timestamptz
+      ) RETURNS TABLE (org_name text, org_created_at timestamptz, replaced_public_key text)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        SELECT o.name, o.created_at INTO org_name, org_created_at FROM orgs o WHERE o.id = p_org_id FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          RETURN;
+        END IF;
+        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
+        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
+        INSERT INTO links (org_id, api_key_id, access_list_ips, created_at)
+        VALUES (p_org_id, p_key_id, p_link_access_list_ips, p_link_created_at)
+        ON CONFLICT (org_id) DO UPDATE
+          SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at;
+        WITH deleted AS (
+          DELETE FROM api_keys k
+          WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' AND k.id <> p_key_id
+          RETURNING k.public_key
+        )
+        SELECT min(d.public_key) INTO replaced_public_key FROM deleted d;
+        RETURN NEXT;
+      END
+      $$;
+    `,
+  },
+];
+
+export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { mintApiKey } from '../../src/domain/apiKeys.js';
+import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
+import { newObjectId } from '../../src/domain/ids.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { StoreUnavailableError } from '../../src/store/store.js';
+import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
+import { storeContract } from './contract.js';
+
+// The PostgreSQL back end: the store contract, then what only matters with several instances on
+// one database (each PostgresStore below stands for one pushlink process: its own pool).
+
+const skip = await postgresUnavailableReason();
+
+const databases = new Map<object, TestDatabase>();
+storeContract(
+  'postgres',
+  async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresStore.open(database.url);
+    databases.set(store, database);
+    return store;
+  },
+  async (store) => {
+    await store.close();
+    await databases.get(store)!.drop();
+  },
+  { skip },
+);
+
+describe('PostgresStore with several instances on one database', { skip }, () => {
+  let database: TestDatabase;
+  let a: PostgresStore;
+  let b: PostgresStore;
+  before(async () => {
+    database = await createTestDatabase();
+    // Both open (and so migrate) at the same moment, like two instances starting together.
+    [a, b] = await Promise.all([PostgresStore.open(database.url), PostgresStore.open(database.url)]);
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  const newOrg = () => ({ id: newObjectId(), name: 'Org', createdAt: new Date().toISOString() });
+  const linkKey = (orgId: string) =>
+    mintApiKey({ orgId, roles: ['ORG_READ_ONLY'], accessList: [], description: 'link', purpose: 'LIVE_MIGRATION_LINK' });
+
+  it('migrates once when two instances start at once, and a restart runs no step again', async () => {
+    await a.ping();
+    await b.ping();
+    const third = await PostgresStore.open(database.url);
+    await third.ping();
+    await third.close();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(rows, [{ version: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('bootstraps once when two instances start at once on an empty database', async () => {
+    const persisted: BootstrapCredentials[] = [];
+    const persist = async (credentials: BootstrapCredentials) => {
+      persisted.push(credentials);
+      // A slow disk: the other instance must still wait for this bootstrap to commit.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const results = await Promise.all([bootstrapIfEmpty(a, 'First', persist), bootstrapIfEmpty(b, 'Second', persist)]);
+    const created = results.filter((r) => r !== undefined);
+    assert.equal(created.length, 1);
+    assert.deepEqual(persisted, created);
+    assert.deepEqual((await b.listOrgs()).map((o) => o.id), [created[0]!.orgId]);
+    assert.ok(await a.findApiKeyByPublicKey(created[0]!.apiKey.publicKey));
+    assert.equal(await bootstrapIfEmpty(b, 'Later', persist), undefined, 'a later start bootstraps nothing');
+  });
+
+  it('shows a change made through one instance to the other at once (no per-process cache)', async () => {
+    const org = newOrg();
+    await a.createOrg(org);
+    const first = linkKey(org.id);
+    const link = { orgId: org.id, apiKeyId: first.record.id, accessListIps: [], createdAt: new Date().toISOString() };
+    await a.replaceLink(link, first.record);
+    assert.deepEqual(await b.findApiKeyByPublicKey(first.record.publicKey), first.record);
+    const second = linkKey(org.id);
+    const replaced = await b.replaceLink({ ...link, apiKeyId: second.record.id }, second.record);
+    assert.equal(replaced?.replacedPublicKey, first.record.publicKey);
+    assert.equal(await a.findApiKeyByPublicKey(first.record.publicKey), undefined, 'rotated on B, gone on A');
+    assert.equal(await a.deleteLink(org.id), true);
+    assert.equal(await b.findApiKeyByPublicKey(second.record.publicKey), undefined, 'deleted on A, gone on B');
+    assert.equal(await b.getLink(org.id), undefined);
+  });
+
+  it('keeps one link and one link key when both instances replace it at once', async () => {
+    const org = newOrg();
+    await a.createOrg(org);
+    const keys = Array.from({ length: 30 }, () => linkKey(org.id));
+    const results = await Promise.all(
+      keys.map((k, i) =>
+        (i % 2 ? a : b).replaceLink({ orgId: org.id, apiKeyId: k.record.id, accessListIps: [], createdAt: new Date().toISOString() }, k.record),
+      ),
+    );
+    assert.equal(results.filter((r) => r?.replacedPublicKey === undefined).length, 1, 'only the first replaced nothing');
+    const linkKeys = (await b.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+    assert.equal(linkKeys.length, 1);
+    assert.equal((await a.getLink(org.id))?.apiKeyId, linkKeys[0]!.id);
+  });
+
+  it('accepts a digest (nonce, nc) once across instances', async () => {
+    const expires = Date.now() + 60_000;
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).useDigestNonce('shared', '00000001', expires)));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  it('keeps one rate-limit bucket across instances: exactly capacity succeed', async () => {
+    const policy = { capacity: 40, refillAmount: 10, refillPeriodMs: 60_000 };
+    const now = Date.now();
+    const decisions = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).takeRateLimitToken('shared', policy, now)));
+    assert.equal(decisions.filter((d) => d.allowed).length, 40);
+    assert.deepEqual(
+      decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((x, y) => x - y),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+  });
+
+  it('shares server secrets: whichever instance creates one first, both use it', async () => {
+    const [fromA, fromB] = await Promise.all([
+      a.getOrCreateSecret('shared-key', () => Buffer.from('made by a')),
+      b.getOrCreateSecret('shared-key', () => Buffer.from('made by b')),
+    ]);
+    assert.deepEqual(fromA, fromB);
+  });
+
+  it('sees a revocation made through the other instance at once', async () => {
+    const org = newOrg();
+    await a.createOrg(org);
+    const account = {
+      clientId: `mdb_sa_id_${newObjectId()}`,
+      orgId: org.id,
+      secretHash: 'e'.repeat(64),
+      roles: ['ORG_OWNER' as const],
+      accessList: [],
+      name: 'sa',
+      createdAt: new Date().toISOString(),
+    };
+    await a.insertServiceAccount(account);
+    assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, false);
+    await a.revokeAccessToken('j1', Date.now() + 60_000);
+    assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, true);
+    await a.deleteServiceAccount(org.id, account.clientId);
+    assert.equal((await b.findTokenSubject(account.clientId, 'j2')).account, undefined);
+  });
+});
+
+describe('PostgresStore when the server does not answer', () => {
+  it('fails to open with a clear message that hides the password', async () => {
+    await assert.rejects(PostgresStore.open('postgres://pushlink:s3cret@127.0.0.1:1/pushlink'), (error: Error) => {
+      assert.ok(error instanceof StoreUnavailableError);
+      assert.match(error.message, /^cannot connect to PostgreSQL at postgres:\/\/pushlink:\*\*\*@127\.0\.0\.1:1\/pushlink: /);
+      assert.ok(!error.message.includes('s3cret'));
+      return true;
+    });
+  });
+});
