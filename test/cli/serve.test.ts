@@ -5,9 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/server.js';
 import { hasCurl, runCli, runCurl, startProcess, type ServerProcess } from '../helpers/process.js';
 import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
+import { testStoreEnv } from '../helpers/store.js';
 
 // The real binary: start, bootstrap, the Atlas docs' two curl commands, the embedded key,
-// admin commands against a running server, restart persistence and graceful shutdown.
+// admin commands against a running server, restart persistence and graceful shutdown. Each
+// server gets a fresh store of the suite's back end (with PostgreSQL, through PUSHLINK_DATABASE_URL).
 
 interface Bootstrap {
   orgId: string;
@@ -21,15 +23,18 @@ const readBootstrap = (dir: string): Bootstrap => JSON.parse(fs.readFileSync(pat
 describe('pushlink serve (real process)', async () => {
   const curl = await hasCurl();
   let dataDir: string;
+  let backend: Awaited<ReturnType<typeof testStoreEnv>>;
   let server: ServerProcess;
   let boot: Bootstrap;
   before(async () => {
     dataDir = tempDir();
-    server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir]);
+    backend = await testStoreEnv();
+    server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir], { env: backend.env });
     boot = readBootstrap(dataDir);
   });
   after(async () => {
     await server.stop();
+    await backend.dispose();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -92,10 +97,10 @@ describe('pushlink serve (real process)', async () => {
   });
 
   it('lets admin commands work on the data dir while the server runs', async () => {
-    const org = await runCli(['org', 'create', '--name', 'Second Org', '--data-dir', dataDir, '--json']);
+    const org = await runCli(['org', 'create', '--name', 'Second Org', '--data-dir', dataDir, '--json'], backend.env);
     assert.equal(org.code, 0, org.stderr);
     const orgId = JSON.parse(org.stdout).id;
-    const key = await runCli(['apikey', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--access-list', '127.0.0.1', '::1', '--data-dir', dataDir, '--json']);
+    const key = await runCli(['apikey', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--access-list', '127.0.0.1', '::1', '--data-dir', dataDir, '--json'], backend.env);
     assert.equal(key.code, 0, key.stderr);
     const created = JSON.parse(key.stdout);
     assert.deepEqual(created.accessList, ['127.0.0.1', '::1']);
@@ -105,13 +110,13 @@ describe('pushlink serve (real process)', async () => {
       body: '{}',
     });
     assert.equal(res.status, 201);
-    const list = await runCli(['apikey', 'list', '--org', orgId, '--data-dir', dataDir, '--json']);
+    const list = await runCli(['apikey', 'list', '--org', orgId, '--data-dir', dataDir, '--json'], backend.env);
     const keys = JSON.parse(list.stdout);
     assert.equal(keys.length, 2);
     assert.equal(keys.filter((k: { liveMigrationLinkKey: boolean }) => k.liveMigrationLinkKey).length, 1, 'the link key is listed');
     assert.ok(!list.stdout.includes(created.privateKey), 'list never shows a private key');
 
-    const sa = await runCli(['service-account', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--data-dir', dataDir, '--json']);
+    const sa = await runCli(['service-account', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--data-dir', dataDir, '--json'], backend.env);
     const account = JSON.parse(sa.stdout);
     const tokenRes = await request(`${server.url}/api/oauth/token`, {
       method: 'POST',
@@ -123,20 +128,20 @@ describe('pushlink serve (real process)', async () => {
     });
     assert.equal(tokenRes.status, 200);
 
-    const del = await runCli(['apikey', 'delete', '--org', orgId, '--public-key', created.publicKey, '--data-dir', dataDir, '--json']);
+    const del = await runCli(['apikey', 'delete', '--org', orgId, '--public-key', created.publicKey, '--data-dir', dataDir, '--json'], backend.env);
     assert.equal(del.code, 0);
     const after = await digestRequest(`${server.url}/api/atlas/v2/orgs`, created, { headers: { accept: ATLAS_JSON } });
     assert.equal(after.status, 401, 'a deleted key stops working at once on the running server');
   });
 
   it('refuses bad admin input with a clear message and exit code 1', async () => {
-    const badRole = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_BOSS', '--data-dir', dataDir]);
+    const badRole = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_BOSS', '--data-dir', dataDir], backend.env);
     assert.equal(badRole.code, 1);
     assert.match(badRole.stderr, /unknown org role ORG_BOSS/);
-    const badIp = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_OWNER', '--access-list', '1.2.3.4/40', '--data-dir', dataDir]);
+    const badIp = await runCli(['apikey', 'create', '--org', boot.orgId, '--role', 'ORG_OWNER', '--access-list', '1.2.3.4/40', '--data-dir', dataDir], backend.env);
     assert.equal(badIp.code, 1);
     assert.match(badIp.stderr, /invalid access list entry 1\.2\.3\.4\/40/);
-    const noOrg = await runCli(['apikey', 'list', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--data-dir', dataDir]);
+    const noOrg = await runCli(['apikey', 'list', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--data-dir', dataDir], backend.env);
     assert.equal(noOrg.code, 1);
     assert.match(noOrg.stderr, /no organization/);
   });
@@ -145,30 +150,37 @@ describe('pushlink serve (real process)', async () => {
 describe('pushlink serve configuration and lifecycle', () => {
   it('reads PUSHLINK_HOST, PUSHLINK_PORT and PUSHLINK_DATA_DIR', async () => {
     const dir = tempDir();
-    const server = await startProcess(['serve'], { env: { PUSHLINK_HOST: '127.0.0.1', PUSHLINK_PORT: '0', PUSHLINK_DATA_DIR: dir } });
+    const backend = await testStoreEnv();
+    const server = await startProcess(['serve'], {
+      env: { ...backend.env, PUSHLINK_HOST: '127.0.0.1', PUSHLINK_PORT: '0', PUSHLINK_DATA_DIR: dir },
+    });
     try {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(fs.existsSync(path.join(dir, 'bootstrap.json')));
     } finally {
       assert.equal(await server.stop(), 0);
+      await backend.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('passes extra arguments through npm start', async () => {
     const dir = tempDir();
-    const server = await startProcess(['--', '--port', '0', '--data-dir', dir], { command: ['npm', 'start', '--silent'] });
+    const backend = await testStoreEnv();
+    const server = await startProcess(['--', '--port', '0', '--data-dir', dir], { command: ['npm', 'start', '--silent'], env: backend.env });
     try {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await server.stop();
+      await backend.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('logs no secret even at trace level', async () => {
     const dir = tempDir();
-    const server = await startProcess(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'trace']);
+    const backend = await testStoreEnv();
+    const server = await startProcess(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'trace'], { env: backend.env });
     try {
       const boot = readBootstrap(dir);
       const created = await digestRequest(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
@@ -196,12 +208,13 @@ describe('pushlink serve configuration and lifecycle', () => {
       }
     } finally {
       await server.stop();
+      await backend.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('refuses bad flags with a message and exit code 1', async () => {
-    for (const args of [['--port', 'abc'], ['--port', '70000'], ['--rate-limit', 'maybe'], ['--log-level', 'loud']]) {
+    for (const args of [['--port', 'abc'], ['--port', '70000'], ['--rate-limit', 'maybe'], ['--log-level', 'loud'], ['--database-url', 'mysql://db/x']]) {
       const res = await runCli(['serve', ...args, '--data-dir', tempDir()]);
       assert.equal(res.code, 1, args.join(' '));
       assert.match(res.stderr, /^pushlink: /);
@@ -210,7 +223,8 @@ describe('pushlink serve configuration and lifecycle', () => {
 
   it('shuts down gracefully on SIGINT and SIGTERM, and keeps every token across a restart', async () => {
     const dir = tempDir();
-    let server = await startProcess(['serve', '--port', '0', '--data-dir', dir]);
+    const backend = await testStoreEnv();
+    let server = await startProcess(['serve', '--port', '0', '--data-dir', dir], { env: backend.env });
     const boot = readBootstrap(dir);
     const created = await digestRequest(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
       method: 'POST',
@@ -221,7 +235,7 @@ describe('pushlink serve configuration and lifecycle', () => {
     const token = JSON.parse(Buffer.from(created.json.linkToken, 'base64').toString());
     assert.equal(await server.stop('SIGINT'), 0);
 
-    server = await startProcess(['serve', '--port', '0', '--data-dir', dir]);
+    server = await startProcess(['serve', '--port', '0', '--data-dir', dir], { env: backend.env });
     try {
       assert.deepEqual(readBootstrap(dir), boot, 'no second bootstrap');
       assert.ok(!server.output().includes('bootstrapped a new organization'));
@@ -231,7 +245,22 @@ describe('pushlink serve configuration and lifecycle', () => {
       assert.equal(res.status, 200, 'the link key created before the restart still works');
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0);
+      await backend.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('pushlink with a PostgreSQL database that does not answer', () => {
+  it('serve and admin commands stop with a clear message, exit code 1 and no password', async () => {
+    const url = 'postgres://pushlink:s3cret@127.0.0.1:1/pushlink';
+    const dir = tempDir();
+    for (const args of [['serve', '--port', '0', '--database-url', url], ['org', 'list', '--database-url', url]]) {
+      const res = await runCli([...args, '--data-dir', dir]);
+      assert.equal(res.code, 1, args.join(' '));
+      assert.match(res.stderr, /^pushlink: cannot connect to PostgreSQL at postgres:\/\/pushlink:\*\*\*@127\.0\.0\.1:1\/pushlink: /);
+      assert.ok(!res.stderr.includes('s3cret'));
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
