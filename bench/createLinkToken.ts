@@ -5,10 +5,13 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
-// npm run bench [-- --duration 10 --connections 50 --rounds 3]
+// npm run bench [-- --duration 10 --connections 50 --rounds 3 --database-url postgres://…]
 // Measures Create One Link-Token on pushlink (bearer and digest) beside a raw node:http POST
 // baseline measured in the same run, each server in its own process, autocannon in this one.
+// pushlink runs on SQLite and, with --database-url, also on PostgreSQL: the URL names a server
+// where a scratch database is created for the run and dropped after it.
 // Loopback only; every run is bounded by --duration.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,6 +27,7 @@ const duration = Number(arg('duration', '10'));
 const connections = Number(arg('connections', '50'));
 const warmup = Number(arg('warmup', '2'));
 const rounds = Number(arg('rounds', '3'));
+const databaseUrl = arg('database-url', '');
 
 interface Started {
   url: string;
@@ -85,64 +89,120 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** A pushlink process under test and what a create needs: its bearer token and digest key. */
+interface Target {
+  backEnd: 'SQLite' | 'PostgreSQL';
+  server: Started;
+  dataDir: string;
+  accessToken: string;
+  boot: { orgId: string; apiKey: { publicKey: string; privateKey: string } };
+}
+
+async function startTarget(backEnd: Target['backEnd'], storeArgs: string[]): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushlink-bench-'));
+  const server = await start([CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...storeArgs, '--rate-limit', 'off', '--log-level', 'warn']);
+  const boot = JSON.parse(fs.readFileSync(path.join(dataDir, 'bootstrap.json'), 'utf8'));
+  const tokenResponse = await fetch(`${server.url}/api/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const accessToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+  return { backEnd, server, dataDir, accessToken, boot };
+}
+
+async function stopTarget(target: Target): Promise<void> {
+  await stop(target.server);
+  fs.rmSync(target.dataDir, { recursive: true, force: true });
+}
+
+/** A database of its own on the server `serverUrl` names, so the run starts empty and leaves nothing. */
+async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `pushlink_bench_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+const headers = { accept: 'application/vnd.atlas.2023-01-01+json', 'content-type': 'application/vnd.atlas.2023-01-01+json' };
+
+function measureBearer(target: Target): Promise<Measured> {
+  const linkPath = `/api/atlas/v2/orgs/${target.boot.orgId}/liveMigrations/linkTokens`;
+  return measure(`pushlink ${target.backEnd} bearer create`, {
+    url: target.server.url + linkPath,
+    method: 'POST',
+    headers: { ...headers, authorization: `Bearer ${target.accessToken}` },
+    body,
+  });
+}
+
+/** Digest as the Go SDK does it: an unauthenticated request, the 401 challenge, the signed retry. */
+function measureDigest(target: Target): Promise<Measured> {
+  const linkPath = `/api/atlas/v2/orgs/${target.boot.orgId}/liveMigrations/linkTokens`;
+  const { publicKey, privateKey } = target.boot.apiKey;
+  const ha1 = md5(`${publicKey}:MMS Public API:${privateKey}`);
+  const ha2 = md5(`POST:${linkPath}`);
+  const requests: autocannon.Request[] = [
+    {
+      method: 'POST',
+      path: linkPath,
+      headers,
+      body,
+      onResponse: (_status, _body, context, responseHeaders) => {
+        const challenge = (responseHeaders as Record<string, string>)['www-authenticate'] ?? '';
+        (context as Record<string, unknown>).nonce = /nonce="([^"]+)"/.exec(challenge)?.[1];
+      },
+    },
+    {
+      method: 'POST',
+      path: linkPath,
+      body,
+      setupRequest: (request, context) => {
+        const cnonce = crypto.randomBytes(8).toString('hex');
+        const nonce = (context as Record<string, unknown>).nonce as string;
+        const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
+        return {
+          ...request,
+          headers: {
+            ...headers,
+            authorization: `Digest username="${publicKey}", realm="MMS Public API", nonce="${nonce}", uri="${linkPath}", response="${response}", algorithm="MD5", qop=auth, nc=00000001, cnonce="${cnonce}"`,
+          },
+        };
+      },
+    },
+  ];
+  return measure(`pushlink ${target.backEnd} digest create`, { url: target.server.url, requests }, 2, ['401']);
+}
+
 async function main(): Promise<void> {
   console.log(
     `# Create One Link-Token: ${connections} connections, ${rounds} rounds of ${duration}s runs (+${warmup}s warm-up each), ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
   console.log('# Each round measures the raw baseline and pushlink back to back, so a slower or faster machine moment');
-  console.log('# affects both; the ratio reported is the median over rounds.');
+  console.log('# affects all of them; the ratio reported is the median over rounds.');
+  if (databaseUrl) console.log('# PostgreSQL runs on the same machine, sharing its CPUs with pushlink and autocannon.');
 
   const raw = await start([RAW]);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushlink-bench-'));
-  const pushlink = await start([CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--rate-limit', 'off', '--log-level', 'warn']);
-  const rows: Array<{ round: number; raw: Measured; bearer: Measured; digest: Measured }> = [];
+  const targets: Target[] = [];
+  const database = databaseUrl ? await scratchDatabase(databaseUrl) : undefined;
+  const rows: Array<{ round: number; raw: Measured; runs: Measured[] }> = [];
   try {
-    const boot = JSON.parse(fs.readFileSync(path.join(dataDir, 'bootstrap.json'), 'utf8'));
-    const tokenResponse = await fetch(`${pushlink.url}/api/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    const accessToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
-    const linkPath = `/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`;
-    const headers = { accept: 'application/vnd.atlas.2023-01-01+json', 'content-type': 'application/vnd.atlas.2023-01-01+json' };
-    // Digest as the Go SDK does it: an unauthenticated request, the 401 challenge, the signed retry.
-    const ha1 = md5(`${boot.apiKey.publicKey}:MMS Public API:${boot.apiKey.privateKey}`);
-    const ha2 = md5(`POST:${linkPath}`);
-    const digestRequests: autocannon.Request[] = [
-      {
-        method: 'POST',
-        path: linkPath,
-        headers,
-        body,
-        onResponse: (_status, _body, context, responseHeaders) => {
-          const challenge = (responseHeaders as Record<string, string>)['www-authenticate'] ?? '';
-          (context as Record<string, unknown>).nonce = /nonce="([^"]+)"/.exec(challenge)?.[1];
-        },
-      },
-      {
-        method: 'POST',
-        path: linkPath,
-        body,
-        setupRequest: (request, context) => {
-          const cnonce = crypto.randomBytes(8).toString('hex');
-          const nonce = (context as Record<string, unknown>).nonce as string;
-          const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
-          return {
-            ...request,
-            headers: {
-              ...headers,
-              authorization: `Digest username="${boot.apiKey.publicKey}", realm="MMS Public API", nonce="${nonce}", uri="${linkPath}", response="${response}", algorithm="MD5", qop=auth, nc=00000001, cnonce="${cnonce}"`,
-            },
-          };
-        },
-      },
-    ];
-
+    targets.push(await startTarget('SQLite', []));
+    if (database) targets.push(await startTarget('PostgreSQL', ['--database-url', database.url]));
     for (let round = 1; round <= rounds; round++) {
       const rawRun = await measure('raw node:http POST (baseline)', {
         url: raw.url + '/',
@@ -150,43 +210,36 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body,
       });
-      const bearer = await measure('pushlink bearer create', {
-        url: pushlink.url + linkPath,
-        method: 'POST',
-        headers: { ...headers, authorization: `Bearer ${accessToken}` },
-        body,
-      });
-      const digest = await measure('pushlink digest create', { url: pushlink.url, requests: digestRequests }, 2, ['401']);
-      rows.push({ round, raw: rawRun, bearer, digest });
+      const runs: Measured[] = [];
+      for (const target of targets) runs.push(await measureBearer(target), await measureDigest(target));
+      rows.push({ round, raw: rawRun, runs });
     }
   } finally {
-    await stop(pushlink);
+    for (const target of targets) await stopTarget(target);
     await stop(raw);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   }
 
   console.log('');
   console.log('| round | run | creates/s | % of raw | p99 ms | errors | unexpected non-2xx |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    for (const r of [row.raw, row.bearer, row.digest]) {
+    for (const r of [row.raw, ...row.runs]) {
       console.log(
         `| ${row.round} | ${r.name} | ${r.perSecond.toFixed(0)} | ${((100 * r.perSecond) / row.raw.perSecond).toFixed(1)} % | ${r.p99.toFixed(1)} | ${r.errors} | ${r.non2xx} |`,
       );
     }
   }
-  const bearerRatio = median(rows.map((r) => (100 * r.bearer.perSecond) / r.raw.perSecond));
-  const digestRatio = median(rows.map((r) => (100 * r.digest.perSecond) / r.raw.perSecond));
-  const bearerP99 = median(rows.map((r) => r.bearer.p99));
   console.log('');
-  console.log(
-    `bearer create: median ${bearerRatio.toFixed(1)} % of the raw baseline (target >= 40 %), ` +
-      `median p99 ${bearerP99.toFixed(1)} ms (target <= 20 ms)`,
-  );
-  console.log(
-    `digest create: median ${digestRatio.toFixed(1)} % of the raw baseline in creates/s ` +
-      '(each create is two HTTP requests: the 401 challenge and the signed retry; p99 is per create)',
-  );
+  console.log(`raw baseline: median ${median(rows.map((r) => r.raw.perSecond)).toFixed(0)} requests/s`);
+  rows[0]!.runs.forEach((first, i) => {
+    const perSecond = median(rows.map((r) => r.runs[i]!.perSecond));
+    const ratio = median(rows.map((r) => (100 * r.runs[i]!.perSecond) / r.raw.perSecond));
+    const p99 = median(rows.map((r) => r.runs[i]!.p99));
+    console.log(`${first.name}: median ${perSecond.toFixed(0)} creates/s, ${ratio.toFixed(1)} % of the raw baseline, p99 ${p99.toFixed(1)} ms`);
+  });
+  console.log('(targets: bearer create on SQLite >= 40 % of the raw baseline with p99 <= 20 ms; each digest create is two');
+  console.log(' HTTP requests, the 401 challenge and the signed retry, and its p99 is per create)');
 }
 
 await main();
