@@ -11,7 +11,7 @@ export interface Output {
   json: boolean;
 }
 
-async function withStore<T>(dataDir: string, run: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(dataDir: string, run: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ dataDir });
   try {
     return await run(store);
@@ -20,7 +20,7 @@ async function withStore<T>(dataDir: string, run: (store: Store) => Promise<T>):
   }
 }
 
-function print(output: Output, value: unknown, text: string): void {
+export function print(output: Output, value: unknown, text: string): void {
   process.stdout.write(output.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 

@@ -102,7 +102,7 @@ export class SqliteStore implements Store {
     return (this.statements.countOrgs.get() as { n: number }).n;
   }
 
-  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void> {
+  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void> {
     await this.committer.write('insertBootstrap', org, key, account);
   }
 

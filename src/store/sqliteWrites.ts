@@ -58,10 +58,10 @@ export const sqliteWrites = {
     s.insertOrg.run(org.id, org.name, org.createdAt);
   },
 
-  insertBootstrap(s: Statements, org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): void {
+  insertBootstrap(s: Statements, org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): void {
     s.insertOrg.run(org.id, org.name, org.createdAt);
     insertApiKey(s, key);
-    insertServiceAccount(s, account);
+    if (account) insertServiceAccount(s, account);
   },
 
   insertApiKey,

@@ -138,8 +138,8 @@ export interface Store {
   createOrg(org: Org): Promise<void>;
   getOrg(orgId: string): Promise<Org | undefined>;
   countOrgs(): Promise<number>;
-  /** First start: the org, its owner key and its owner service account, in one transaction. */
-  insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void>;
+  /** First start: the org, its owner key and (if any) its owner service account, in one transaction. */
+  insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void>;
   listOrgs(): Promise<Org[]>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
