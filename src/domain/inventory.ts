@@ -91,13 +91,34 @@ export async function removeSourceMigrationHost(store: Store, projectId: string,
   }
 }
 
-/** The inventory in Atlas's shape: `LiveImportAvailableProject[]`, optional fields only when set. */
+const DEPLOYMENT_FIELDS = [
+  'agentVersion',
+  'clusterId',
+  'dbSizeBytes',
+  'featureCompatibilityVersion',
+  'managed',
+  'mongoDBVersion',
+  'name',
+  'oplogSizeMB',
+  'sharded',
+  'shardsSize',
+  'tlsEnabled',
+] as const satisfies ReadonlyArray<keyof SourceDeployment>;
+
+/** A deployment with Atlas's field order (alphabetical, as its bodies are) and no unset fields. */
+function canonicalDeployment(deployment: SourceDeployment): SourceDeployment {
+  const out: Record<string, unknown> = {};
+  for (const field of DEPLOYMENT_FIELDS) if (deployment[field] !== undefined) out[field] = deployment[field];
+  return out as unknown as SourceDeployment;
+}
+
+/** The inventory in Atlas's shape: `LiveImportAvailableProject[]`. */
 export function toAvailableProjects(inventory: SourceInventory): AvailableProject[] {
   return inventory.projects.map(({ project, deployments, migrationHosts }) => ({
-    projectId: project.id,
-    name: project.name,
+    deployments: deployments.map(canonicalDeployment),
     migrationHosts: [...migrationHosts],
-    deployments: deployments.map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as SourceDeployment),
+    name: project.name,
+    projectId: project.id,
   }));
 }
 
@@ -123,11 +144,16 @@ export async function receiveInventory(
   projects: AvailableProject[],
   now = new Date(),
 ): Promise<void> {
-  for (const project of projects) {
+  const received = projects.map((project) => {
     if (!OBJECT_ID_PATTERN.test(project.projectId)) invalid('projectId', 'must be 24 hexadecimal digits');
-    for (const deployment of project.deployments) checkDeployment(deployment);
-  }
-  if (!(await store.putAtlasInventory(orgId, apiKeyId, projects, now.toISOString()))) {
+    return {
+      deployments: project.deployments.map((deployment) => canonicalDeployment(checkDeployment(deployment))),
+      migrationHosts: project.migrationHosts,
+      name: project.name,
+      projectId: project.projectId,
+    };
+  });
+  if (!(await store.putAtlasInventory(orgId, apiKeyId, received, now.toISOString()))) {
     throw new DomainError('NOT_THE_LINK_KEY', 'only the organization\'s current link key may push its inventory');
   }
 }

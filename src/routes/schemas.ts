@@ -49,7 +49,7 @@ export const availableDeploymentSchema = {
   required: ['featureCompatibilityVersion', 'managed', 'mongoDBVersion', 'name', 'sharded', 'tlsEnabled'],
   properties: {
     agentVersion: { type: 'string', maxLength: 64 },
-    clusterId: { type: 'string', maxLength: 24 },
+    clusterId: { type: 'string', pattern: '^([a-f0-9]{24})$' },
     dbSizeBytes: { type: 'integer', minimum: 0 },
     featureCompatibilityVersion: { type: 'string', maxLength: 16 },
     managed: { type: 'boolean' },

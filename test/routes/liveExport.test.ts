@@ -73,7 +73,7 @@ describe('completing the link', () => {
     const raw = await bearerCall(atlas, `${availableProjectsPath()}?pretty=true`, token);
     assert.equal(raw.headers['content-type'], 'application/vnd.atlas.2023-01-01+json;charset=utf-8');
     assert.equal(raw.headers['ratelimit-limit'], '500');
-    assert.match(raw.text, /^\[ \{\n  "projectId" : /);
+    assert.match(raw.text, /^\[ \{\n  "deployments" : \[ \{\n    "agentVersion" : /, "Atlas field order, Jackson style");
   });
 
   it('pushes an inventory change within the sync interval', async () => {
