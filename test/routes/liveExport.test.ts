@@ -143,6 +143,19 @@ describe('completing the link', () => {
     assert.deepEqual(await status(), res.json);
   });
 
+  it('accepts a token in the real Atlas format as is (Atlas then refuses the unknown key)', async () => {
+    // The example of ../shared/reference/link-token.md §1.1: four fields, standard base64, no base URL.
+    const real =
+      'eyJvcmdJZCI6IjVmMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsIm9yZ05hbWUiOiJFeGFtcGxlIE9yZyIsInByaXZhdGVBcGlLZXkiOiIwMDAwMDAwMC0xMTExLTQyMjItODMzMy00NDQ0NDQ0NDQ0NDQiLCJwdWJsaWNBcGlLZXkiOiJhYmNkd3h5eiJ9';
+    const res = await complete(real);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /401/);
+    const link = await source.store.getSourceLink(source.orgId);
+    assert.deepEqual([link?.atlasOrgId, link?.atlasOrgName, link?.publicKey], ['5f0000000000000000000001', 'Example Org', 'abcdwxyz']);
+    assert.ok(!JSON.stringify(link).includes('00000000-1111-4222-8333-444444444444'), 'the private key is not kept');
+  });
+
   const malformed: Array<[string, unknown, number, string]> = [
     ['not base64', 'not a token!', 400, 'INVALID_LINK_TOKEN'],
     ['base64 of text', Buffer.from('hello').toString('base64'), 400, 'INVALID_LINK_TOKEN'],
