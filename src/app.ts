@@ -8,24 +8,48 @@ import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from 
 import type { RenderOptions } from './http/render.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
+import { liveExportRoutes } from './routes/liveExport.js';
+import { liveMigrationInventoryRoutes } from './routes/liveMigrationInventory.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
 import type { Store } from './store/store.js';
+import { LinkSyncer } from './sync/linkSyncer.js';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
 // One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →
 // store. Every refusal is an ApiError rendered by the one error handler.
+//
+// Roles: `atlas` serves the Atlas Administration API (and pushlink's private inventory endpoint)
+// from `store`; `source` serves the Cloud Manager / Ops Manager link API from `store`; `both`
+// serves both, the source side from `options.sourceStore`, each side with its own orgs and keys.
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** With role `both`: the source side's store. */
+  sourceStore?: Store;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The source side's syncer (roles `source` and `both`). */
+    linkSyncer: LinkSyncer | null;
+    /** Where the source side finds Atlas; with role `both` and no --atlas-url, set once listening. */
+    atlasBaseUrl: URL | undefined;
+  }
+}
+
+async function makeContext(config: ServerConfig, store: Store): Promise<AppContext> {
+  const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
+  const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
+  return { config, store, authenticator, accessTokens };
 }
 
 export const SECRET_LOG_PATHS = ['req.headers.authorization', 'headers.authorization', 'body.linkToken'];
 
 export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
-  const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
-  const context: AppContext = { config, store, authenticator, accessTokens };
+  const servesAtlas = config.role !== 'source';
+  const sourceStore = config.role === 'source' ? store : config.role === 'both' ? options.sourceStore : undefined;
+  if (config.role === 'both' && !sourceStore) throw new Error('role both needs a source store');
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -73,9 +97,32 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     });
   }
 
-  await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
-  await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
-  await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
+  if (servesAtlas) {
+    const context = await makeContext(config, store);
+    await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
+    await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
+  }
+
+  app.decorate('atlasBaseUrl', config.atlasUrl);
+  app.decorate('linkSyncer', null);
+  if (sourceStore) {
+    const sourceContext = await makeContext(config, sourceStore);
+    const syncer = new LinkSyncer(
+      sourceStore,
+      () => {
+        if (!app.atlasBaseUrl) throw new Error('the Atlas URL is not known yet');
+        return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs };
+      },
+      app.log,
+      config.syncIntervalMs,
+    );
+    app.linkSyncer = syncer;
+    await app.register(liveExportRoutes(sourceContext, syncer), { prefix: '/api/public/v1.0' });
+    app.addHook('onReady', async () => syncer.start());
+    app.addHook('onClose', async () => syncer.stop());
+  }
 
   return app;
 }

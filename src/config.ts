@@ -4,12 +4,25 @@ import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js'
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
 // validated once here so nothing downstream re-checks it.
 
+/** Which side(s) of a live-migration link this process plays. */
+export type ServerRole = 'atlas' | 'source' | 'both';
+
 export interface ServerConfig {
+  role: ServerRole;
   host: string;
   port: number;
+  /** Atlas side's data (and the source side's, with --role source). */
   dataDir: string;
   /** PostgreSQL connection URL; undefined = SQLite in dataDir. */
   databaseUrl?: string | undefined;
+  /** With --role both: the source side's own data dir. */
+  sourceDataDir: string;
+  /** Source side: the Atlas side's base URL (real link-tokens carry none). */
+  atlasUrl: URL | undefined;
+  /** Source side: how often every link re-pushes its inventory. */
+  syncIntervalMs: number;
+  /** Source side: upper bound of one call to Atlas. */
+  syncTimeoutMs: number;
   rateLimit: RateLimitConfig;
   /** How long a digest nonce is fresh; after that a correct answer gets stale=true. */
   nonceTtlMs: number;
@@ -21,9 +34,14 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
+  role: 'atlas',
   host: '127.0.0.1',
   port: 8080,
   dataDir: './data',
+  sourceDataDir: './data/source',
+  atlasUrl: undefined,
+  syncIntervalMs: 10_000,
+  syncTimeoutMs: 5_000,
   rateLimit: ATLAS_ORG_RATE_LIMIT,
   nonceTtlMs: 300_000,
   accessTokenTtlSeconds: 3600,
@@ -42,6 +60,10 @@ export class ConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface ServeOptions {
+  role?: string;
+  atlasUrl?: string;
+  syncInterval?: string;
+  syncTimeout?: string;
   host?: string;
   port?: string;
   dataDir?: string;
@@ -53,6 +75,20 @@ export interface ServeOptions {
   nonceTtl?: string;
   tokenTtl?: string;
   logLevel?: string;
+}
+
+export const SOURCE_DEFAULT_PORT = 8081;
+export const SOURCE_DEFAULT_DATA_DIR = './data-source';
+
+function parseAtlasUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--atlas-url must be a URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--atlas-url must be http:// or https://');
+  return url;
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
@@ -73,10 +109,18 @@ export function parseDatabaseUrl(text: string | undefined): string | undefined {
 /** Builds the server config from command-line options and the environment. */
 export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const pick = (flag: string | undefined, envName: string): string | undefined => flag ?? env[envName] ?? undefined;
+  const role = (pick(options.role, 'PUSHLINK_ROLE') ?? 'atlas') as ServerRole;
+  if (!['atlas', 'source', 'both'].includes(role)) throw new ConfigError(`--role is atlas, source or both, got "${role}"`);
   const host = pick(options.host, 'PUSHLINK_HOST') ?? DEFAULT_CONFIG.host;
   const portText = pick(options.port, 'PUSHLINK_PORT');
-  const port = portText === undefined ? DEFAULT_CONFIG.port : integer('--port', portText, 0, 65535);
-  const dataDir = path.resolve(pick(options.dataDir, 'PUSHLINK_DATA_DIR') ?? DEFAULT_CONFIG.dataDir);
+  // The source side defaults to its own port and data dir, so both sides run side by side as is.
+  const port = portText === undefined ? (role === 'source' ? SOURCE_DEFAULT_PORT : DEFAULT_CONFIG.port) : integer('--port', portText, 0, 65535);
+  const dataDir = path.resolve(pick(options.dataDir, 'PUSHLINK_DATA_DIR') ?? (role === 'source' ? SOURCE_DEFAULT_DATA_DIR : DEFAULT_CONFIG.dataDir));
+  const atlasUrlText = pick(options.atlasUrl, 'PUSHLINK_ATLAS_URL');
+  const atlasUrl = atlasUrlText === undefined ? undefined : parseAtlasUrl(atlasUrlText);
+  if (role === 'source' && !atlasUrl) throw new ConfigError('--role source needs --atlas-url (the Atlas side, e.g. http://127.0.0.1:8080)');
+  const syncIntervalText = pick(options.syncInterval, 'PUSHLINK_SYNC_INTERVAL');
+  const syncTimeoutText = pick(options.syncTimeout, 'PUSHLINK_SYNC_TIMEOUT');
   const databaseUrl = parseDatabaseUrl(pick(options.databaseUrl, 'PUSHLINK_DATABASE_URL'));
 
   const rateLimitText = (pick(options.rateLimit, 'PUSHLINK_RATE_LIMIT') ?? 'on').toLowerCase();
@@ -100,10 +144,15 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
 
   return {
     ...DEFAULT_CONFIG,
+    role,
     host,
     port,
     dataDir,
     databaseUrl,
+    sourceDataDir: path.join(dataDir, 'source'),
+    atlasUrl,
+    syncIntervalMs: syncIntervalText ? integer('--sync-interval', syncIntervalText, 1, 86_400) * 1000 : DEFAULT_CONFIG.syncIntervalMs,
+    syncTimeoutMs: syncTimeoutText ? integer('--sync-timeout', syncTimeoutText, 1, 600) * 1000 : DEFAULT_CONFIG.syncTimeoutMs,
     rateLimit,
     nonceTtlMs: nonceTtlText ? integer('--nonce-ttl', nonceTtlText, 1, 86_400) * 1000 : DEFAULT_CONFIG.nonceTtlMs,
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,

@@ -22,6 +22,8 @@ export interface Principal {
   type: 'API_KEY' | 'SERVICE_ACCOUNT';
   /** Public key or client id: safe to log. */
   id: string;
+  /** The API key's record id (API keys only): what the link key's inventory is tied to. */
+  apiKeyId?: string;
   orgId: string;
   roles: readonly OrgRole[];
   accessList: AccessList;
@@ -115,6 +117,7 @@ export class Authenticator {
     return {
       type: 'API_KEY',
       id: key.publicKey,
+      apiKeyId: key.id,
       orgId: key.orgId,
       roles: key.roles,
       accessList: this.compiledAccessList(key.accessList),

@@ -12,7 +12,7 @@ export interface Output {
   json: boolean;
 }
 
-async function withStore<T>(location: StoreLocation, run: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(location: StoreLocation, run: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(location);
   try {
     return await run(store);
@@ -21,7 +21,7 @@ async function withStore<T>(location: StoreLocation, run: (store: Store) => Prom
   }
 }
 
-function print(output: Output, value: unknown, text: string): void {
+export function print(output: Output, value: unknown, text: string): void {
   process.stdout.write(output.json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
 }
 

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, parseDatabaseUrl, resolveServeConfig, type ServeOptions } from '../config.js';
+import { ConfigError, SOURCE_DEFAULT_DATA_DIR, parseDatabaseUrl, resolveServeConfig, type ServeOptions } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import type { StoreLocation } from '../store/open.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { AtlasUnreachable } from '../sync/atlasClient.js';
 import * as admin from './admin.js';
+import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
+import * as source from './source.js';
+import type { SourceDeployment } from '../store/store.js';
 
 // The `pushlink` command: the server and the admin commands that work on its store.
 
@@ -34,9 +38,13 @@ const splitList = (values: string[] | undefined): string[] =>
 program
   .command('serve')
   .description('run the server (default 127.0.0.1:8080, data in ./data)')
+  .option('--role <role>', 'atlas (default), source (Cloud Manager / Ops Manager side) or both (env PUSHLINK_ROLE)')
+  .option('--atlas-url <url>', 'source side: the Atlas side to sync with (env PUSHLINK_ATLAS_URL; with --role both, this process)')
+  .option('--sync-interval <seconds>', 'source side: re-push every linked inventory this often (default 10)')
+  .option('--sync-timeout <seconds>', 'source side: upper bound of one call to Atlas (default 5)')
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')
-  .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080)')
-  .option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR; default ./data)')
+  .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080, 8081 for --role source)')
+  .option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR; default ./data, ./data-source for --role source)')
   .option('--database-url <url>', 'PostgreSQL URL (env PUSHLINK_DATABASE_URL); default: SQLite in the data dir')
   .option('--rate-limit <on|off>', 'Atlas rate limiting (env PUSHLINK_RATE_LIMIT; default on)')
   .option('--rate-limit-capacity <n>', 'bucket capacity per org (default 500)')
@@ -130,10 +138,129 @@ serviceAccount
   .addOption(jsonOption())
   .action((o) => admin.serviceAccountDelete(storeLocation(o), o.org, o.clientId, { json: !!o.json }));
 
+const sourceDataDirOption = () =>
+  new Option('--data-dir <dir>', "the source side's data directory").default(SOURCE_DEFAULT_DATA_DIR);
+const sourceCommand = program.command('source').description("the source side's inventory (projects, deployments, migration hosts)");
+const sourceProject = sourceCommand.command('project').description('source projects');
+sourceProject
+  .command('create')
+  .requiredOption('--org <orgId>', 'source organization id')
+  .requiredOption('--name <name>', 'project name')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => source.projectCreate(storeLocation(o), o.org, o.name, { json: !!o.json }));
+const sourceDeployment = sourceCommand.command('deployment').description("a source project's deployments");
+const wholeNumber = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  return Number(value);
+};
+sourceDeployment
+  .command('add')
+  .description('add a deployment, or replace the one with the same name')
+  .requiredOption('--project <projectId>', 'source project id')
+  .requiredOption('--name <name>', 'deployment (replica set or cluster) name')
+  .requiredOption('--mongodb-version <version>', 'e.g. 7.0.13')
+  .requiredOption('--fcv <version>', 'featureCompatibilityVersion, e.g. 7.0')
+  .option('--sharded', 'a sharded cluster', false)
+  .option('--shards <n>', 'number of shards (sharded only)', wholeNumber('--shards'))
+  .option('--tls', 'TLS enabled', false)
+  .option('--unmanaged', 'not managed by automation (managed by default)', false)
+  .option('--agent-version <version>', 'MongoDB Agent version, e.g. 13.24.0.9285')
+  .option('--db-size-bytes <n>', 'data size in bytes', wholeNumber('--db-size-bytes'))
+  .option('--oplog-size-mb <n>', 'oplog size in MB', wholeNumber('--oplog-size-mb'))
+  .option('--cluster-id <id>', '24-hex cluster id')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => {
+    const deployment: SourceDeployment = {
+      name: o.name,
+      mongoDBVersion: o.mongodbVersion,
+      featureCompatibilityVersion: o.fcv,
+      sharded: !!o.sharded,
+      tlsEnabled: !!o.tls,
+      managed: !o.unmanaged,
+      ...(o.clusterId !== undefined ? { clusterId: o.clusterId } : {}),
+      ...(o.agentVersion !== undefined ? { agentVersion: o.agentVersion } : {}),
+      ...(o.dbSizeBytes !== undefined ? { dbSizeBytes: o.dbSizeBytes } : {}),
+      ...(o.oplogSizeMb !== undefined ? { oplogSizeMB: o.oplogSizeMb } : {}),
+      ...(o.shards !== undefined ? { shardsSize: o.shards } : {}),
+    };
+    return source.deploymentAdd(storeLocation(o), o.project, deployment, { json: !!o.json });
+  });
+sourceDeployment
+  .command('remove')
+  .requiredOption('--project <projectId>', 'source project id')
+  .requiredOption('--name <name>', 'deployment name')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => source.deploymentRemove(storeLocation(o), o.project, o.name, { json: !!o.json }));
+const migrationHost = sourceCommand.command('migration-host').description("a source project's migration hosts");
+migrationHost
+  .command('add')
+  .requiredOption('--project <projectId>', 'source project id')
+  .requiredOption('--hostname <host>', 'the migration host (a MongoDB Agent host)')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => source.migrationHostAdd(storeLocation(o), o.project, o.hostname, { json: !!o.json }));
+migrationHost
+  .command('remove')
+  .requiredOption('--project <projectId>', 'source project id')
+  .requiredOption('--hostname <host>', 'the migration host')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => source.migrationHostRemove(storeLocation(o), o.project, o.hostname, { json: !!o.json }));
+sourceCommand
+  .command('inventory')
+  .description("print what the org's link pushes to Atlas")
+  .requiredOption('--org <orgId>', 'source organization id')
+  .addOption(sourceDataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => source.inventoryShow(storeLocation(o), o.org, { json: !!o.json }));
+
+program
+  .command('link')
+  .description('the source side of a live-migration link')
+  .command('complete')
+  .description('paste a link-token into a source side (as a Cloud Manager user would) and print the status')
+  .requiredOption('--token <linkToken>', 'the link-token from Create One Link-Token')
+  .option('--source-url <url>', 'the source side', 'http://127.0.0.1:8081')
+  .option('--org <orgId>', 'source organization id (default: from the bootstrap file)')
+  .option('--public-key <key>', 'source API key (default: from the bootstrap file)')
+  .option('--private-key <key>', 'source API private key (default: from the bootstrap file)')
+  .addOption(sourceDataDirOption())
+  .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout'), 30)
+  .addOption(jsonOption())
+  .action((o) =>
+    linkComplete(
+      {
+        token: o.token,
+        sourceUrl: o.sourceUrl,
+        orgId: o.org,
+        publicKey: o.publicKey,
+        privateKey: o.privateKey,
+        dataDir: path.resolve(o.dataDir),
+        timeoutMs: o.timeout * 1000,
+      },
+      { json: !!o.json },
+    ),
+  );
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DomainError || error instanceof StoreUnavailableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DomainError ||
+    error instanceof LinkCommandError ||
+    error instanceof AtlasUnreachable ||
+    error instanceof StoreUnavailableError
+  ) {
     process.stderr.write(`pushlink: ${error.message}\n`);
     process.exit(1);
   }

@@ -1,34 +1,58 @@
 import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, SECRET_LOG_PATHS } from '../app.js';
 import type { ServerConfig } from '../config.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
 import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { describeDatabaseUrl } from '../store/postgres.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
 
-/** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store. */
+/** First start on an empty data dir: an org with its owner credentials, written to bootstrap.json. */
+async function bootstrap(
+  store: Store,
+  dataDir: string,
+  side: 'atlas' | 'source',
+  config: ServerConfig,
+  log: FastifyBaseLogger,
+): Promise<string> {
+  const file = path.join(dataDir, BOOTSTRAP_FILE_NAME);
+  const created = await bootstrapIfEmpty(
+    store,
+    side === 'atlas' ? config.bootstrapOrgName : `${config.bootstrapOrgName} source`,
+    (credentials) => writeBootstrapFile(dataDir, credentials).then(() => undefined),
+    // Cloud Manager / Ops Manager's public API takes API keys only: no service account there.
+    { serviceAccount: side === 'atlas' },
+  );
+  if (created) {
+    log.info({ file, orgId: created.orgId, side }, 'bootstrapped a new organization; its credentials are in the bootstrap file');
+  }
+  return file;
+}
+
+/** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store(s). */
 export async function serve(config: ServerConfig): Promise<void> {
   const store = await openStore(config);
+  const sourceStore = config.role === 'both' ? await openStore({ dataDir: config.sourceDataDir }) : undefined;
+  const stores = sourceStore ? [store, sourceStore] : [store];
   const app = await buildApp(config, store, {
     logger: {
       level: config.logLevel,
       redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' },
     },
+    ...(sourceStore ? { sourceStore } : {}),
   });
   const log = app.log;
 
-  const bootstrapped = await bootstrapIfEmpty(store, config.bootstrapOrgName, async (credentials) => {
-    await writeBootstrapFile(config.dataDir, credentials);
-  });
-  const bootstrapFile = path.join(config.dataDir, BOOTSTRAP_FILE_NAME);
-  if (bootstrapped) {
-    log.info({ file: bootstrapFile, orgId: bootstrapped.orgId }, 'bootstrapped a new organization; its credentials are in the bootstrap file');
-  }
+  const bootstrapFiles = [await bootstrap(store, config.dataDir, config.role === 'source' ? 'source' : 'atlas', config, log)];
+  if (sourceStore) bootstrapFiles.push(await bootstrap(sourceStore, config.sourceDataDir, 'source', config, log));
 
   const pruner = setInterval(() => {
-    store.pruneExpired(Date.now()).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
+    for (const s of stores) {
+      s.pruneExpired(Date.now()).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
+    }
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 
@@ -40,7 +64,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     clearInterval(pruner);
     try {
       await app.close();
-      await store.close();
+      for (const s of stores) await s.close();
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, 'shutdown failed');
@@ -51,8 +75,11 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
   const address = await app.listen({ host: config.host, port: config.port });
-  // One plain line for people and scripts (with --port 0 it is the only way to learn the port).
-  process.stdout.write(`pushlink listening on ${address}\n`);
+  // With --role both and no --atlas-url, the source side links to the Atlas side in this process.
+  if (config.role === 'both' && !app.atlasBaseUrl) app.atlasBaseUrl = new URL(address);
+  // Plain lines for people and scripts (with --port 0 it is the only way to learn the port).
+  process.stdout.write(`pushlink listening on ${address} (role ${config.role})\n`);
+  if (app.atlasBaseUrl && config.role !== 'atlas') process.stdout.write(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}\n`);
   if (config.databaseUrl !== undefined) process.stdout.write(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}\n`);
-  process.stdout.write(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFile})\n`);
+  process.stdout.write(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})\n`);
 }

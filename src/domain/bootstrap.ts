@@ -1,16 +1,17 @@
-import type { Org, Store } from '../store/store.js';
+import type { Org, ServiceAccountRecord, Store } from '../store/store.js';
 import { mintApiKey } from './apiKeys.js';
 import { newClientId, newClientSecret, newObjectId } from './ids.js';
 import { hashClientSecret } from './secrets.js';
 
 // First start on an empty store, like a cloud emulator: an organization with an ORG_OWNER API key
-// and an ORG_OWNER service account, so the Atlas docs' own commands work at once.
+// and (on the Atlas side) an ORG_OWNER service account, so the Atlas docs' own commands work at once.
 
 export interface BootstrapCredentials {
   orgId: string;
   orgName: string;
   apiKey: { publicKey: string; privateKey: string };
-  serviceAccount: { clientId: string; clientSecret: string };
+  /** Absent on the source side (Cloud Manager / Ops Manager's API takes API keys only). */
+  serviceAccount?: { clientId: string; clientSecret: string };
 }
 
 /**
@@ -22,19 +23,20 @@ export async function bootstrapIfEmpty(
   store: Store,
   orgName: string,
   persist: (credentials: BootstrapCredentials) => Promise<void>,
-  now: Date = new Date(),
+  options: { serviceAccount?: boolean; now?: Date } = {},
 ): Promise<BootstrapCredentials | undefined> {
   // Under the store's bootstrap lock, so of several instances starting at once on one empty
   // database exactly one bootstraps; the others then count its org and do nothing.
-  return store.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, now));
+  return store.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, options));
 }
 
 async function bootstrapUnlocked(
   store: Store,
   orgName: string,
   persist: (credentials: BootstrapCredentials) => Promise<void>,
-  now: Date,
+  options: { serviceAccount?: boolean; now?: Date },
 ): Promise<BootstrapCredentials | undefined> {
+  const now = options.now ?? new Date();
   if ((await store.countOrgs()) > 0) return undefined;
   const org: Org = { id: newObjectId(now), name: orgName, createdAt: now.toISOString() };
   const key = mintApiKey({
@@ -45,22 +47,25 @@ async function bootstrapUnlocked(
     purpose: 'USER',
     now,
   });
-  const clientSecret = newClientSecret();
-  const account = {
-    clientId: newClientId(),
-    orgId: org.id,
-    secretHash: hashClientSecret(clientSecret),
-    roles: ['ORG_OWNER' as const],
-    accessList: [],
-    name: 'Bootstrap organization owner service account',
-    createdAt: now.toISOString(),
-  };
   const credentials: BootstrapCredentials = {
     orgId: org.id,
     orgName: org.name,
     apiKey: { publicKey: key.record.publicKey, privateKey: key.privateKey },
-    serviceAccount: { clientId: account.clientId, clientSecret },
   };
+  let account: ServiceAccountRecord | undefined;
+  if (options.serviceAccount ?? true) {
+    const clientSecret = newClientSecret();
+    account = {
+      clientId: newClientId(),
+      orgId: org.id,
+      secretHash: hashClientSecret(clientSecret),
+      roles: ['ORG_OWNER'],
+      accessList: [],
+      name: 'Bootstrap organization owner service account',
+      createdAt: now.toISOString(),
+    };
+    credentials.serviceAccount = { clientId: account.clientId, clientSecret };
+  }
   await persist(credentials);
   await store.insertBootstrap(org, key.record, account);
   return credentials;

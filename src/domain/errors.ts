@@ -10,7 +10,11 @@ export type DomainErrorKind =
   | 'SERVICE_ACCOUNT_NOT_FOUND'
   | 'INVALID_ROLE'
   | 'INVALID_NAME'
-  | 'INVALID_LINK_TOKEN';
+  | 'INVALID_LINK_TOKEN'
+  | 'INVALID_INVENTORY'
+  | 'SOURCE_PROJECT_NOT_FOUND'
+  | 'SOURCE_DEPLOYMENT_NOT_FOUND'
+  | 'NOT_THE_LINK_KEY';
 
 export class DomainError extends Error {
   constructor(

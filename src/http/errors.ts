@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   INVALID_QUERY_PARAMETER: { status: 400, detail: 'Invalid query parameter %s specified.' },
   INVALID_IP_ADDRESS_OR_CIDR_NOTATION: { status: 400, detail: 'The address %s must be in valid IP address or CIDR notation.' },
   VALIDATION_ERROR: { status: 400, detail: 'The request content produced the validation error: %s.' },
+  // pushlink's own: what is wrong with a pasted link-token, in words.
+  INVALID_LINK_TOKEN: { status: 400, detail: 'The link-token is invalid: %s.' },
   // A request Node or Fastify could not take apart at all; pushlink's own code.
   INVALID_REQUEST: { status: 400, detail: 'The request is invalid: %s.' },
   // 401
@@ -37,9 +39,11 @@ export const ERROR_CATALOGUE = {
   },
   // 403
   IP_ADDRESS_NOT_ON_ACCESS_LIST: { status: 403, detail: 'IP address %s is not allowed to access this resource.' },
+  ACCESS_FORBIDDEN: { status: 403, detail: 'Access to this resource is forbidden for current user.' },
   // 404
   RESOURCE_NOT_FOUND: { status: 404, detail: 'Cannot find resource %s.' },
   INVALID_ORG_ID: { status: 404, detail: 'An invalid organization ID %s was specified.' },
+  GROUP_NOT_FOUND: { status: 404, detail: 'No group with ID %s exists.' },
   EXTERNAL_ORG_LINK_NOT_FOUND: {
     status: 404,
     errorCode: 'UNEXPECTED_ERROR',
@@ -146,7 +150,14 @@ const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> =
   INVALID_ROLE: (e) => new ApiError('INVALID_ATTRIBUTE', ['roles'], { fields: [{ field: 'roles', description: e.message }] }),
   INVALID_NAME: (e) => new ApiError('INVALID_ATTRIBUTE', ['name'], { fields: [{ field: 'name', description: e.message }] }),
   INVALID_LINK_TOKEN: (e) =>
-    new ApiError('INVALID_ATTRIBUTE', ['linkToken'], { fields: [{ field: 'linkToken', description: e.message }] }),
+    new ApiError('INVALID_LINK_TOKEN', [e.message.replace(/^invalid link-token: /, '')], {
+      fields: [{ field: 'linkToken', description: e.message }],
+    }),
+  INVALID_INVENTORY: (e) =>
+    new ApiError('INVALID_ATTRIBUTE', e.parameters, { fields: [{ field: String(e.parameters[0]), description: e.message }] }),
+  SOURCE_PROJECT_NOT_FOUND: (e) => new ApiError('GROUP_NOT_FOUND', e.parameters),
+  SOURCE_DEPLOYMENT_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
+  NOT_THE_LINK_KEY: () => new ApiError('ACCESS_FORBIDDEN'),
 };
 
 export function apiErrorFromDomain(error: DomainError): ApiError {

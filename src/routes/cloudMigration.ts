@@ -1,12 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { availableProjects } from '../domain/inventory.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
-import { targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
+import { availableProjectsSchema, targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
-// Cloud Migration Service, org-scoped link-token operations. Both need Organization Owner and
-// share the org's rate-limit bucket; their only resource version is 2023-01-01.
+// Cloud Migration Service, org-scoped operations: the link-token and the projects its link made
+// available. All need Organization Owner and share the org's rate-limit bucket; their only
+// resource version is 2023-01-01.
 
-const LINK_TOKENS: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_OWNER', rateLimit: 'cloudMigrationOrg' };
+const ORG_SCOPED: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_OWNER', rateLimit: 'cloudMigrationOrg' };
 
 interface OrgParams {
   orgId: string;
@@ -14,12 +16,12 @@ interface OrgParams {
 
 export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
   const { store } = context;
-  const linkTokens = atlasRequest(context, LINK_TOKENS);
+  const orgScoped = atlasRequest(context, ORG_SCOPED);
   return async (app) => {
     app.post<{ Params: OrgParams; Body: { accessListIps?: string[] } }>(
       '/orgs/:orgId/liveMigrations/linkTokens',
       {
-        onRequest: linkTokens,
+        onRequest: orgScoped,
         // The official spec says 200; the live service answers 201 Created (every recorded Atlas
         // CLI fixture, 2025-03 to 2026-08). pushlink follows the live service.
         schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
@@ -32,11 +34,18 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
 
     app.delete<{ Params: OrgParams }>(
       '/orgs/:orgId/liveMigrations/linkTokens',
-      { onRequest: linkTokens },
+      { onRequest: orgScoped },
       async (request, reply) => {
         await revokeLink(store, request.params.orgId);
         return reply.code(204).send();
       },
+    );
+
+    // A bare JSON array (not a paginated list), built from what the linked source last pushed.
+    app.get<{ Params: OrgParams }>(
+      '/orgs/:orgId/liveMigrations/availableProjects',
+      { onRequest: orgScoped, schema: { response: { 200: availableProjectsSchema } } },
+      async (request) => availableProjects(store, request.params.orgId),
     );
   };
 }

@@ -41,3 +41,60 @@ export const paginatedOrganizationsSchema = {
   },
   required: ['links', 'results'],
 } as const;
+
+/** Atlas `AvailableClustersDeployment`. */
+export const availableDeploymentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['featureCompatibilityVersion', 'managed', 'mongoDBVersion', 'name', 'sharded', 'tlsEnabled'],
+  properties: {
+    agentVersion: { type: 'string', maxLength: 64 },
+    clusterId: { type: 'string', pattern: '^([a-f0-9]{24})$' },
+    dbSizeBytes: { type: 'integer', minimum: 0 },
+    featureCompatibilityVersion: { type: 'string', maxLength: 16 },
+    managed: { type: 'boolean' },
+    mongoDBVersion: { type: 'string', maxLength: 64 },
+    name: { type: 'string', maxLength: 64 },
+    oplogSizeMB: { type: 'integer', minimum: 0 },
+    sharded: { type: 'boolean' },
+    shardsSize: { type: 'integer', minimum: 1 },
+    tlsEnabled: { type: 'boolean' },
+  },
+} as const;
+
+/** Atlas `LiveImportAvailableProject`. */
+export const availableProjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['deployments', 'migrationHosts', 'name', 'projectId'],
+  properties: {
+    deployments: { type: 'array', maxItems: 1000, items: availableDeploymentSchema },
+    migrationHosts: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 253 } },
+    name: { type: 'string', minLength: 1, maxLength: 64 },
+    projectId: { type: 'string', pattern: '^([a-f0-9]{24})$' },
+  },
+} as const;
+
+export const availableProjectsSchema = { type: 'array', items: availableProjectSchema } as const;
+
+/** The body a source pushes to pushlink's private inventory endpoint. */
+export const inventoryPushSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['projects'],
+  properties: { projects: { type: 'array', maxItems: 1000, items: availableProjectSchema } },
+} as const;
+
+/** Cloud Manager / Ops Manager: `{"linkToken": "…"}`. */
+export const migrationLinkRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['linkToken'],
+  properties: { linkToken: { type: 'string' } },
+} as const;
+
+export const migrationLinkStatusSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['SYNCED', 'NOT_SYNCED'] }, reason: { type: 'string' } },
+} as const;

@@ -5,12 +5,18 @@ import {
   StoreUnavailableError,
   UniqueViolationError,
   type ApiKeyRecord,
+  type AvailableProject,
   type LinkRecord,
   type Org,
   type OrgRole,
   type RateLimitDecision,
   type RateLimitPolicy,
   type ServiceAccountRecord,
+  type SourceDeployment,
+  type SourceInventory,
+  type SourceLinkRecord,
+  type SourceLinkSync,
+  type SourceProject,
   type Store,
 } from './store.js';
 
@@ -95,8 +101,60 @@ const toLink = (row: LinkRow): LinkRecord => ({
   createdAt: row.created_at.toISOString(),
 });
 
+interface SourceProjectRow {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: Date;
+}
+
+interface SourceLinkRow {
+  org_id: string;
+  link_id: string;
+  atlas_org_id: string;
+  atlas_org_name: string;
+  public_key: string;
+  ha1: string;
+  status: string;
+  reason: string | null;
+  synced_version: string | null;
+  last_attempt_at: Date | null;
+  last_synced_at: Date | null;
+  created_at: Date;
+}
+
+const toSourceProject = (row: SourceProjectRow): SourceProject => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name,
+  createdAt: row.created_at.toISOString(),
+});
+
+/** Stored without its name (the row's key), as in SQLite; the name comes last, as there. */
+const toSourceDeployment = (row: { name: string; deployment: Omit<SourceDeployment, 'name'> }): SourceDeployment => ({
+  ...row.deployment,
+  name: row.name,
+});
+
+const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
+  orgId: row.org_id,
+  linkId: row.link_id,
+  atlasOrgId: row.atlas_org_id,
+  atlasOrgName: row.atlas_org_name,
+  publicKey: row.public_key,
+  ha1: row.ha1,
+  status: row.status as SourceLinkRecord['status'],
+  reason: row.reason,
+  syncedVersion: row.synced_version === null ? null : Number(row.synced_version),
+  lastAttemptAt: row.last_attempt_at?.toISOString() ?? null,
+  lastSyncedAt: row.last_synced_at?.toISOString() ?? null,
+  createdAt: row.created_at.toISOString(),
+});
+
 const API_KEY_COLUMNS = 'id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at';
 const SERVICE_ACCOUNT_COLUMNS = 'client_id, org_id, secret_hash, roles, access_list, name, created_at';
+const SOURCE_LINK_COLUMNS =
+  'org_id, link_id, atlas_org_id, atlas_org_name, public_key, ha1, status, reason, synced_version, last_attempt_at, last_synced_at, created_at';
 
 // Named statements are parsed and planned once per connection.
 const SQL = {
@@ -165,6 +223,73 @@ const SQL = {
   insertSecret: { name: 'insert-secret', text: 'INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING' },
   pruneNonceUses: { name: 'prune-nonce-uses', text: 'DELETE FROM digest_nonce_uses WHERE expires_at < $1' },
   pruneRevokedTokens: { name: 'prune-revoked-tokens', text: 'DELETE FROM revoked_access_tokens WHERE expires_at < $1' },
+  putAtlasInventory: {
+    name: 'put-atlas-inventory',
+    text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
+           SELECT $1::text, $2::text, $3::json, $4::timestamptz WHERE EXISTS (SELECT 1 FROM links WHERE org_id = $1 AND api_key_id = $2)
+           ON CONFLICT (org_id) DO UPDATE
+             SET api_key_id = excluded.api_key_id, projects = excluded.projects, received_at = excluded.received_at`,
+  },
+  deleteAtlasInventory: { name: 'delete-atlas-inventory', text: 'DELETE FROM atlas_inventories WHERE org_id = $1 AND api_key_id = $2' },
+  getAtlasInventory: {
+    name: 'get-atlas-inventory',
+    text: `SELECT projects FROM atlas_inventories
+           JOIN links ON links.org_id = atlas_inventories.org_id AND links.api_key_id = atlas_inventories.api_key_id
+           WHERE atlas_inventories.org_id = $1`,
+  },
+  insertSourceProject: {
+    name: 'insert-source-project',
+    text: 'INSERT INTO source_projects (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)',
+  },
+  getSourceProject: { name: 'get-source-project', text: 'SELECT id, org_id, name, created_at FROM source_projects WHERE id = $1' },
+  listSourceProjects: {
+    name: 'list-source-projects',
+    text: 'SELECT id, org_id, name, created_at FROM source_projects WHERE org_id = $1 ORDER BY created_at, id',
+  },
+  upsertSourceDeployment: {
+    name: 'upsert-source-deployment',
+    text: `INSERT INTO source_deployments (project_id, name, deployment) VALUES ($1, $2, $3)
+           ON CONFLICT (project_id, name) DO UPDATE SET deployment = excluded.deployment`,
+  },
+  deleteSourceDeployment: { name: 'delete-source-deployment', text: 'DELETE FROM source_deployments WHERE project_id = $1 AND name = $2' },
+  // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+  listSourceDeployments: {
+    name: 'list-source-deployments',
+    text: `SELECT d.project_id, d.name, d.deployment FROM source_deployments d
+           JOIN source_projects p ON p.id = d.project_id WHERE p.org_id = $1 ORDER BY d.name COLLATE "C"`,
+  },
+  insertSourceMigrationHost: {
+    name: 'insert-source-migration-host',
+    text: 'INSERT INTO source_migration_hosts (project_id, hostname) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+  },
+  deleteSourceMigrationHost: {
+    name: 'delete-source-migration-host',
+    text: 'DELETE FROM source_migration_hosts WHERE project_id = $1 AND hostname = $2',
+  },
+  listSourceMigrationHosts: {
+    name: 'list-source-migration-hosts',
+    text: `SELECT h.project_id, h.hostname FROM source_migration_hosts h
+           JOIN source_projects p ON p.id = h.project_id WHERE p.org_id = $1 ORDER BY h.hostname COLLATE "C"`,
+  },
+  bumpInventoryVersion: { name: 'bump-inventory-version', text: 'UPDATE orgs SET inventory_version = inventory_version + 1 WHERE id = $1' },
+  getInventoryVersion: { name: 'get-inventory-version', text: 'SELECT inventory_version FROM orgs WHERE id = $1' },
+  putSourceLink: {
+    name: 'put-source-link',
+    text: `INSERT INTO source_links (${SOURCE_LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (org_id) DO UPDATE SET link_id = excluded.link_id, atlas_org_id = excluded.atlas_org_id,
+             atlas_org_name = excluded.atlas_org_name, public_key = excluded.public_key, ha1 = excluded.ha1,
+             status = excluded.status, reason = excluded.reason, synced_version = excluded.synced_version,
+             last_attempt_at = excluded.last_attempt_at, last_synced_at = excluded.last_synced_at, created_at = excluded.created_at`,
+  },
+  getSourceLink: { name: 'get-source-link', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links WHERE org_id = $1` },
+  listSourceLinks: { name: 'list-source-links', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links ORDER BY created_at, org_id` },
+  deleteSourceLink: { name: 'delete-source-link', text: 'DELETE FROM source_links WHERE org_id = $1' },
+  recordSourceLinkSync: {
+    name: 'record-source-link-sync',
+    text: `UPDATE source_links SET status = $1, reason = $2, synced_version = COALESCE($3, synced_version), last_attempt_at = $4,
+             last_synced_at = CASE WHEN $1 = 'SYNCED' THEN $4 ELSE last_synced_at END
+           WHERE org_id = $5 AND link_id = $6`,
+  },
   schemaVersion: { name: 'schema-version', text: 'SELECT max(version) AS v FROM schema_migrations' },
 } as const;
 
@@ -258,11 +383,11 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await run(client);
       await client.query('COMMIT');
       return result;
@@ -288,11 +413,11 @@ export class PostgresStore implements Store {
     return rows[0]!.n;
   }
 
-  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void> {
+  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void> {
     await this.transaction(async (client) => {
       await query(client, SQL.insertOrg, [org.id, org.name, org.createdAt]);
       await query(client, SQL.insertApiKey, apiKeyValues(key));
-      await query(client, SQL.insertServiceAccount, serviceAccountValues(account));
+      if (account) await query(client, SQL.insertServiceAccount, serviceAccountValues(account));
     });
   }
 
@@ -389,6 +514,134 @@ export class PostgresStore implements Store {
       await query(client, SQL.deleteApiKeyById, [rows[0].id]);
       return true;
     });
+  }
+
+  /** Under the org's row lock, as link changes take it, so the link cannot change between check and write. */
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean> {
+    return this.transaction(async (client) => {
+      await query(client, SQL.lockOrg, [orgId]);
+      const { rowCount } = await query(client, SQL.putAtlasInventory, [orgId, apiKeyId, JSON.stringify(projects), receivedAt]);
+      return rowCount === 1;
+    });
+  }
+
+  async deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean> {
+    return (await query(this.pool, SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1;
+  }
+
+  async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {
+    const { rows } = await query<{ projects: AvailableProject[] }>(this.pool, SQL.getAtlasInventory, [orgId]);
+    return rows[0]?.projects;
+  }
+
+  async createSourceProject(project: SourceProject): Promise<void> {
+    await this.transaction(async (client) => {
+      await query(client, SQL.insertSourceProject, [project.id, project.orgId, project.name, project.createdAt]);
+      await query(client, SQL.bumpInventoryVersion, [project.orgId]);
+    });
+  }
+
+  async getSourceProject(projectId: string): Promise<SourceProject | undefined> {
+    const { rows } = await query<SourceProjectRow>(this.pool, SQL.getSourceProject, [projectId]);
+    return rows[0] && toSourceProject(rows[0]);
+  }
+
+  /** Runs a change to a source project and bumps its org's inventory version when something changed. */
+  private changeSourceProject(projectId: string, change: (client: pg.PoolClient) => Promise<boolean>): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rows } = await query<{ org_id: string }>(client, SQL.getSourceProject, [projectId]);
+      if (!rows[0]) return false;
+      const changed = await change(client);
+      if (changed) await query(client, SQL.bumpInventoryVersion, [rows[0].org_id]);
+      return changed;
+    });
+  }
+
+  saveSourceDeployment(projectId: string, deployment: SourceDeployment): Promise<boolean> {
+    const { name, ...details } = deployment;
+    return this.changeSourceProject(projectId, async (client) => {
+      await query(client, SQL.upsertSourceDeployment, [projectId, name, JSON.stringify(details)]);
+      return true;
+    });
+  }
+
+  deleteSourceDeployment(projectId: string, name: string): Promise<boolean> {
+    return this.changeSourceProject(
+      projectId,
+      async (client) => (await query(client, SQL.deleteSourceDeployment, [projectId, name])).rowCount === 1,
+    );
+  }
+
+  addSourceMigrationHost(projectId: string, hostname: string): Promise<boolean> {
+    return this.changeSourceProject(projectId, async (client) => {
+      await query(client, SQL.insertSourceMigrationHost, [projectId, hostname]);
+      return true;
+    });
+  }
+
+  deleteSourceMigrationHost(projectId: string, hostname: string): Promise<boolean> {
+    return this.changeSourceProject(
+      projectId,
+      async (client) => (await query(client, SQL.deleteSourceMigrationHost, [projectId, hostname])).rowCount === 1,
+    );
+  }
+
+  /** One snapshot (REPEATABLE READ), so the version and the rows it describes agree. */
+  async getSourceInventory(orgId: string): Promise<SourceInventory> {
+    return this.transaction(async (client) => {
+      const { rows: version } = await query<{ inventory_version: string }>(client, SQL.getInventoryVersion, [orgId]);
+      const { rows: projectRows } = await query<SourceProjectRow>(client, SQL.listSourceProjects, [orgId]);
+      const projects = projectRows.map((row) => ({
+        project: toSourceProject(row),
+        deployments: [] as SourceDeployment[],
+        migrationHosts: [] as string[],
+      }));
+      const byId = new Map(projects.map((p) => [p.project.id, p]));
+      type DeploymentRow = { project_id: string; name: string; deployment: Omit<SourceDeployment, 'name'> };
+      for (const row of (await query<DeploymentRow>(client, SQL.listSourceDeployments, [orgId])).rows) {
+        byId.get(row.project_id)?.deployments.push(toSourceDeployment(row));
+      }
+      type HostRow = { project_id: string; hostname: string };
+      for (const row of (await query<HostRow>(client, SQL.listSourceMigrationHosts, [orgId])).rows) {
+        byId.get(row.project_id)?.migrationHosts.push(row.hostname);
+      }
+      return { version: version[0] ? Number(version[0].inventory_version) : 0, projects };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async putSourceLink(link: SourceLinkRecord): Promise<void> {
+    await query(this.pool, SQL.putSourceLink, [
+      link.orgId,
+      link.linkId,
+      link.atlasOrgId,
+      link.atlasOrgName,
+      link.publicKey,
+      link.ha1,
+      link.status,
+      link.reason,
+      link.syncedVersion,
+      link.lastAttemptAt,
+      link.lastSyncedAt,
+      link.createdAt,
+    ]);
+  }
+
+  async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
+    const { rows } = await query<SourceLinkRow>(this.pool, SQL.getSourceLink, [orgId]);
+    return rows[0] && toSourceLink(rows[0]);
+  }
+
+  async listSourceLinks(): Promise<SourceLinkRecord[]> {
+    return (await query<SourceLinkRow>(this.pool, SQL.listSourceLinks)).rows.map(toSourceLink);
+  }
+
+  async deleteSourceLink(orgId: string): Promise<boolean> {
+    return (await query(this.pool, SQL.deleteSourceLink, [orgId])).rowCount === 1;
+  }
+
+  async recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean> {
+    const values = [sync.status, sync.reason, sync.syncedVersion, sync.attemptedAt, orgId, linkId];
+    return (await query(this.pool, SQL.recordSourceLinkSync, values)).rowCount === 1;
   }
 
   async revokeAccessToken(jti: string, expiresAtMs: number): Promise<void> {

@@ -11,19 +11,30 @@ import {
   toLink,
   toOrg,
   toServiceAccount,
+  toSourceDeployment,
+  toSourceLink,
+  toSourceProject,
   type ApiKeyRow,
   type LinkRow,
   type OrgRow,
   type ServiceAccountRow,
+  type SourceLinkRow,
+  type SourceProjectRow,
   type Statements,
 } from './sqliteStatements.js';
 import type {
   ApiKeyRecord,
+  AvailableProject,
   LinkRecord,
   Org,
   RateLimitDecision,
   RateLimitPolicy,
   ServiceAccountRecord,
+  SourceDeployment,
+  SourceInventory,
+  SourceLinkRecord,
+  SourceLinkSync,
+  SourceProject,
   Store,
 } from './store.js';
 
@@ -91,7 +102,7 @@ export class SqliteStore implements Store {
     return (this.statements.countOrgs.get() as { n: number }).n;
   }
 
-  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void> {
+  async insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void> {
     await this.committer.write('insertBootstrap', org, key, account);
   }
 
@@ -166,6 +177,85 @@ export class SqliteStore implements Store {
     if (deletedPublicKey === undefined) return false;
     this.apiKeys.delete(deletedPublicKey);
     return true;
+  }
+
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean> {
+    return this.committer.write('putAtlasInventory', orgId, apiKeyId, projects, receivedAt);
+  }
+
+  deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean> {
+    return this.committer.write('deleteAtlasInventory', orgId, apiKeyId);
+  }
+
+  async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {
+    const projects = this.statements.getAtlasInventory.get(orgId) as string | undefined;
+    return projects === undefined ? undefined : (JSON.parse(projects) as AvailableProject[]);
+  }
+
+  async createSourceProject(project: SourceProject): Promise<void> {
+    await this.committer.write('createSourceProject', project);
+  }
+
+  async getSourceProject(projectId: string): Promise<SourceProject | undefined> {
+    const row = this.statements.getSourceProject.get(projectId) as SourceProjectRow | undefined;
+    return row && toSourceProject(row);
+  }
+
+  saveSourceDeployment(projectId: string, deployment: SourceDeployment): Promise<boolean> {
+    return this.committer.write('saveSourceDeployment', projectId, deployment);
+  }
+
+  deleteSourceDeployment(projectId: string, name: string): Promise<boolean> {
+    return this.committer.write('deleteSourceDeployment', projectId, name);
+  }
+
+  addSourceMigrationHost(projectId: string, hostname: string): Promise<boolean> {
+    return this.committer.write('addSourceMigrationHost', projectId, hostname);
+  }
+
+  deleteSourceMigrationHost(projectId: string, hostname: string): Promise<boolean> {
+    return this.committer.write('deleteSourceMigrationHost', projectId, hostname);
+  }
+
+  async getSourceInventory(orgId: string): Promise<SourceInventory> {
+    // One read transaction, so the version and the rows it describes agree.
+    return this.db.transaction(() => {
+      const version = (this.statements.getInventoryVersion.get(orgId) as number | undefined) ?? 0;
+      const projects = (this.statements.listSourceProjects.all(orgId) as SourceProjectRow[]).map((row) => ({
+        project: toSourceProject(row),
+        deployments: [] as SourceDeployment[],
+        migrationHosts: [] as string[],
+      }));
+      const byId = new Map(projects.map((p) => [p.project.id, p]));
+      for (const row of this.statements.listSourceDeployments.all(orgId) as Array<{ project_id: string; name: string; deployment: string }>) {
+        byId.get(row.project_id)?.deployments.push(toSourceDeployment(row));
+      }
+      for (const row of this.statements.listSourceMigrationHosts.all(orgId) as Array<{ project_id: string; hostname: string }>) {
+        byId.get(row.project_id)?.migrationHosts.push(row.hostname);
+      }
+      return { version, projects };
+    })();
+  }
+
+  async putSourceLink(link: SourceLinkRecord): Promise<void> {
+    await this.committer.write('putSourceLink', link);
+  }
+
+  async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
+    const row = this.statements.getSourceLink.get(orgId) as SourceLinkRow | undefined;
+    return row && toSourceLink(row);
+  }
+
+  async listSourceLinks(): Promise<SourceLinkRecord[]> {
+    return (this.statements.listSourceLinks.all() as SourceLinkRow[]).map(toSourceLink);
+  }
+
+  deleteSourceLink(orgId: string): Promise<boolean> {
+    return this.committer.write('deleteSourceLink', orgId);
+  }
+
+  recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean> {
+    return this.committer.write('recordSourceLinkSync', orgId, linkId, sync);
   }
 
   async revokeAccessToken(jti: string, expiresAtMs: number): Promise<void> {

@@ -1,5 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ApiKeyRecord, LinkRecord, Org, OrgRole, ServiceAccountRecord } from './store.js';
+import type {
+  ApiKeyRecord,
+  LinkRecord,
+  Org,
+  OrgRole,
+  ServiceAccountRecord,
+  SourceDeployment,
+  SourceLinkRecord,
+  SourceProject,
+} from './store.js';
 
 // The SQLite back end's prepared statements and row mappings, shared by the main thread (reads)
 // and the writer thread (writes).
@@ -39,6 +48,55 @@ export interface LinkRow {
   access_list_ips: string;
   created_at: string;
 }
+
+export interface SourceProjectRow {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface SourceLinkRow {
+  org_id: string;
+  link_id: string;
+  atlas_org_id: string;
+  atlas_org_name: string;
+  public_key: string;
+  ha1: string;
+  status: string;
+  reason: string | null;
+  synced_version: number | null;
+  last_attempt_at: string | null;
+  last_synced_at: string | null;
+  created_at: string;
+}
+
+export const toSourceProject = (row: SourceProjectRow): SourceProject => ({
+  id: row.id,
+  orgId: row.org_id,
+  name: row.name,
+  createdAt: row.created_at,
+});
+
+export const toSourceDeployment = (row: { name: string; deployment: string }): SourceDeployment => ({
+  ...(JSON.parse(row.deployment) as Omit<SourceDeployment, 'name'>),
+  name: row.name,
+});
+
+export const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
+  orgId: row.org_id,
+  linkId: row.link_id,
+  atlasOrgId: row.atlas_org_id,
+  atlasOrgName: row.atlas_org_name,
+  publicKey: row.public_key,
+  ha1: row.ha1,
+  status: row.status as SourceLinkRecord['status'],
+  reason: row.reason,
+  syncedVersion: row.synced_version,
+  lastAttemptAt: row.last_attempt_at,
+  lastSyncedAt: row.last_synced_at,
+  createdAt: row.created_at,
+});
 
 export const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at });
 
@@ -133,6 +191,49 @@ export function prepareStatements(db: Database) {
     insertSecretIfAbsent: p('INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)'),
     pruneNonceUses: p('DELETE FROM digest_nonce_uses WHERE expires_at < ?'),
     pruneRevokedTokens: p('DELETE FROM revoked_access_tokens WHERE expires_at < ?'),
+    putAtlasInventory: p(
+      `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
+       SELECT @orgId, @apiKeyId, @projects, @receivedAt
+       WHERE EXISTS (SELECT 1 FROM links WHERE org_id = @orgId AND api_key_id = @apiKeyId)
+       ON CONFLICT (org_id) DO UPDATE SET api_key_id = excluded.api_key_id, projects = excluded.projects, received_at = excluded.received_at`,
+    ),
+    deleteAtlasInventory: p('DELETE FROM atlas_inventories WHERE org_id = ? AND api_key_id = ?'),
+    getAtlasInventory: p(
+      'SELECT projects FROM atlas_inventories JOIN links ON links.org_id = atlas_inventories.org_id AND links.api_key_id = atlas_inventories.api_key_id WHERE atlas_inventories.org_id = ?',
+    ).pluck(),
+    insertSourceProject: p('INSERT INTO source_projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)'),
+    getSourceProject: p('SELECT * FROM source_projects WHERE id = ?'),
+    listSourceProjects: p('SELECT * FROM source_projects WHERE org_id = ? ORDER BY created_at, id'),
+    upsertSourceDeployment: p(
+      'INSERT INTO source_deployments (project_id, name, deployment) VALUES (?, ?, ?) ON CONFLICT (project_id, name) DO UPDATE SET deployment = excluded.deployment',
+    ),
+    deleteSourceDeployment: p('DELETE FROM source_deployments WHERE project_id = ? AND name = ?'),
+    listSourceDeployments: p(
+      'SELECT source_deployments.project_id AS project_id, source_deployments.name AS name, deployment FROM source_deployments JOIN source_projects ON source_projects.id = source_deployments.project_id WHERE source_projects.org_id = ? ORDER BY source_deployments.name',
+    ),
+    insertSourceMigrationHost: p('INSERT OR IGNORE INTO source_migration_hosts (project_id, hostname) VALUES (?, ?)'),
+    deleteSourceMigrationHost: p('DELETE FROM source_migration_hosts WHERE project_id = ? AND hostname = ?'),
+    listSourceMigrationHosts: p(
+      'SELECT project_id, hostname FROM source_migration_hosts JOIN source_projects ON source_projects.id = source_migration_hosts.project_id WHERE source_projects.org_id = ? ORDER BY hostname',
+    ),
+    bumpInventoryVersion: p('UPDATE orgs SET inventory_version = inventory_version + 1 WHERE id = ?'),
+    getInventoryVersion: p('SELECT inventory_version FROM orgs WHERE id = ?').pluck(),
+    putSourceLink: p(
+      `INSERT INTO source_links (org_id, link_id, atlas_org_id, atlas_org_name, public_key, ha1, status, reason, synced_version, last_attempt_at, last_synced_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id) DO UPDATE SET link_id = excluded.link_id, atlas_org_id = excluded.atlas_org_id,
+         atlas_org_name = excluded.atlas_org_name, public_key = excluded.public_key, ha1 = excluded.ha1,
+         status = excluded.status, reason = excluded.reason, synced_version = excluded.synced_version,
+         last_attempt_at = excluded.last_attempt_at, last_synced_at = excluded.last_synced_at, created_at = excluded.created_at`,
+    ),
+    getSourceLink: p('SELECT * FROM source_links WHERE org_id = ?'),
+    listSourceLinks: p('SELECT * FROM source_links ORDER BY created_at, org_id'),
+    deleteSourceLink: p('DELETE FROM source_links WHERE org_id = ?'),
+    recordSourceLinkSync: p(
+      `UPDATE source_links SET status = ?, reason = ?, synced_version = COALESCE(?, synced_version), last_attempt_at = ?,
+         last_synced_at = CASE WHEN ? = 'SYNCED' THEN ? ELSE last_synced_at END
+       WHERE org_id = ? AND link_id = ?`,
+    ),
     schemaVersion: p('SELECT MAX(version) AS v FROM schema_migrations'),
     dataVersion: p('PRAGMA data_version').pluck(),
   };

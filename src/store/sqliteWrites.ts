@@ -1,6 +1,18 @@
 import { takeToken, type BucketState } from './tokenBucket.js';
 import type { Statements } from './sqliteStatements.js';
-import type { ApiKeyRecord, LinkRecord, Org, RateLimitDecision, RateLimitPolicy, ServiceAccountRecord } from './store.js';
+import type {
+  ApiKeyRecord,
+  AvailableProject,
+  LinkRecord,
+  Org,
+  RateLimitDecision,
+  RateLimitPolicy,
+  ServiceAccountRecord,
+  SourceDeployment,
+  SourceLinkRecord,
+  SourceLinkSync,
+  SourceProject,
+} from './store.js';
 
 // Every write the SQLite back end makes, as a named operation over prepared statements. Group
 // commit (groupCommit.ts) runs them inside its batch transaction, so each is synchronous.
@@ -32,15 +44,24 @@ function insertServiceAccount(s: Statements, account: ServiceAccountRecord): voi
   );
 }
 
+/** Runs a change to a source project and bumps its org's inventory version when something changed. */
+function changeSourceProject(s: Statements, projectId: string, change: () => boolean): boolean {
+  const project = s.getSourceProject.get(projectId) as { org_id: string } | undefined;
+  if (!project) return false;
+  const changed = change();
+  if (changed) s.bumpInventoryVersion.run(project.org_id);
+  return changed;
+}
+
 export const sqliteWrites = {
   createOrg(s: Statements, org: Org): void {
     s.insertOrg.run(org.id, org.name, org.createdAt);
   },
 
-  insertBootstrap(s: Statements, org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): void {
+  insertBootstrap(s: Statements, org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): void {
     s.insertOrg.run(org.id, org.name, org.createdAt);
     insertApiKey(s, key);
-    insertServiceAccount(s, account);
+    if (account) insertServiceAccount(s, account);
   },
 
   insertApiKey,
@@ -81,6 +102,70 @@ export const sqliteWrites = {
     s.deleteLink.run(orgId);
     s.deleteApiKeyById.run(previous.id);
     return previous.public_key;
+  },
+
+  putAtlasInventory(s: Statements, orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): boolean {
+    return s.putAtlasInventory.run({ orgId, apiKeyId, projects: JSON.stringify(projects), receivedAt }).changes === 1;
+  },
+
+  deleteAtlasInventory(s: Statements, orgId: string, apiKeyId: string): boolean {
+    return s.deleteAtlasInventory.run(orgId, apiKeyId).changes === 1;
+  },
+
+  createSourceProject(s: Statements, project: SourceProject): void {
+    s.insertSourceProject.run(project.id, project.orgId, project.name, project.createdAt);
+    s.bumpInventoryVersion.run(project.orgId);
+  },
+
+  saveSourceDeployment(s: Statements, projectId: string, deployment: SourceDeployment): boolean {
+    return changeSourceProject(s, projectId, () => {
+      const { name, ...details } = deployment;
+      s.upsertSourceDeployment.run(projectId, name, JSON.stringify(details));
+      return true;
+    });
+  },
+
+  deleteSourceDeployment(s: Statements, projectId: string, name: string): boolean {
+    return changeSourceProject(s, projectId, () => s.deleteSourceDeployment.run(projectId, name).changes === 1);
+  },
+
+  addSourceMigrationHost(s: Statements, projectId: string, hostname: string): boolean {
+    return changeSourceProject(s, projectId, () => {
+      s.insertSourceMigrationHost.run(projectId, hostname);
+      return true;
+    });
+  },
+
+  deleteSourceMigrationHost(s: Statements, projectId: string, hostname: string): boolean {
+    return changeSourceProject(s, projectId, () => s.deleteSourceMigrationHost.run(projectId, hostname).changes === 1);
+  },
+
+  putSourceLink(s: Statements, link: SourceLinkRecord): void {
+    s.putSourceLink.run(
+      link.orgId,
+      link.linkId,
+      link.atlasOrgId,
+      link.atlasOrgName,
+      link.publicKey,
+      link.ha1,
+      link.status,
+      link.reason,
+      link.syncedVersion,
+      link.lastAttemptAt,
+      link.lastSyncedAt,
+      link.createdAt,
+    );
+  },
+
+  deleteSourceLink(s: Statements, orgId: string): boolean {
+    return s.deleteSourceLink.run(orgId).changes === 1;
+  },
+
+  recordSourceLinkSync(s: Statements, orgId: string, linkId: string, sync: SourceLinkSync): boolean {
+    return (
+      s.recordSourceLinkSync.run(sync.status, sync.reason, sync.syncedVersion, sync.attemptedAt, sync.status, sync.attemptedAt, orgId, linkId)
+        .changes === 1
+    );
   },
 
   revokeAccessToken(s: Statements, jti: string, expiresAtMs: number): void {

@@ -54,6 +54,71 @@ export interface LinkRecord {
   createdAt: string;
 }
 
+/** One deployment of a source project, with Atlas's `AvailableClustersDeployment` fields. */
+export interface SourceDeployment {
+  name: string;
+  clusterId?: string;
+  mongoDBVersion: string;
+  featureCompatibilityVersion: string;
+  sharded: boolean;
+  tlsEnabled: boolean;
+  managed: boolean;
+  agentVersion?: string;
+  dbSizeBytes?: number;
+  oplogSizeMB?: number;
+  shardsSize?: number;
+}
+
+/** A project of the source side (Cloud Manager / Ops Manager). */
+export interface SourceProject {
+  id: string;
+  orgId: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface SourceInventory {
+  /** Grows with every change to the org's projects, deployments or migration hosts. */
+  version: number;
+  projects: Array<{ project: SourceProject; deployments: SourceDeployment[]; migrationHosts: string[] }>;
+}
+
+export type LinkSyncStatus = 'SYNCED' | 'NOT_SYNCED';
+
+/** The source side's link to an Atlas org, made from a link-token. */
+export interface SourceLinkRecord {
+  orgId: string;
+  /** New for every completion, so a late sync result of a replaced link is not recorded on its successor. */
+  linkId: string;
+  atlasOrgId: string;
+  atlasOrgName: string;
+  publicKey: string;
+  /** HA1 of the link key: all a digest client needs; the private key itself is not kept. */
+  ha1: string;
+  status: LinkSyncStatus;
+  reason: string | null;
+  syncedVersion: number | null;
+  lastAttemptAt: string | null;
+  lastSyncedAt: string | null;
+  createdAt: string;
+}
+
+export interface SourceLinkSync {
+  status: LinkSyncStatus;
+  reason: string | null;
+  /** The inventory version that was pushed, when the push succeeded. */
+  syncedVersion: number | null;
+  attemptedAt: string;
+}
+
+/** Atlas's `LiveImportAvailableProject`, as the source pushed it. */
+export interface AvailableProject {
+  projectId: string;
+  name: string;
+  migrationHosts: string[];
+  deployments: SourceDeployment[];
+}
+
 export interface RateLimitPolicy {
   capacity: number;
   refillAmount: number;
@@ -73,8 +138,8 @@ export interface Store {
   createOrg(org: Org): Promise<void>;
   getOrg(orgId: string): Promise<Org | undefined>;
   countOrgs(): Promise<number>;
-  /** First start: the org, its owner key and its owner service account, in one transaction. */
-  insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord): Promise<void>;
+  /** First start: the org, its owner key and (if any) its owner service account, in one transaction. */
+  insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void>;
   /**
    * Runs `run` (the bootstrap: count orgs, persist credentials, insert) while no other instance on
    * the same database runs its own, so instances starting at once on an empty database bootstrap once.
@@ -102,6 +167,33 @@ export interface Store {
   replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
   /** In one transaction: delete the link and its key. False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
+
+  // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
+  // key: replacing or deleting the link (or the key) deletes it in the same transaction.
+  /** Stores the org's inventory; false (nothing written) when `apiKeyId` is not the org's current link key. */
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean>;
+  deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean>;
+  /** The inventory pushed with the org's current link key, if any. */
+  getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined>;
+
+  // Source side: projects, deployments and migration hosts; every change bumps the org's
+  // inventory version. Mutations of a project that does not exist answer false.
+  createSourceProject(project: SourceProject): Promise<void>;
+  getSourceProject(projectId: string): Promise<SourceProject | undefined>;
+  /** Adds the deployment, or replaces the one with the same name. */
+  saveSourceDeployment(projectId: string, deployment: SourceDeployment): Promise<boolean>;
+  deleteSourceDeployment(projectId: string, name: string): Promise<boolean>;
+  addSourceMigrationHost(projectId: string, hostname: string): Promise<boolean>;
+  deleteSourceMigrationHost(projectId: string, hostname: string): Promise<boolean>;
+  getSourceInventory(orgId: string): Promise<SourceInventory>;
+
+  /** Creates or replaces the org's link. */
+  putSourceLink(link: SourceLinkRecord): Promise<void>;
+  getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined>;
+  listSourceLinks(): Promise<SourceLinkRecord[]>;
+  deleteSourceLink(orgId: string): Promise<boolean>;
+  /** Records a sync attempt; false (nothing written) when the link was replaced or deleted meanwhile. */
+  recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean>;
 
   revokeAccessToken(jti: string, expiresAtMs: number): Promise<void>;
   /** What a bearer token needs on every request, in one read: its account and whether it is revoked. */

@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/server.js';
 
 // docs/openapi.yaml is ours. It must describe exactly the operations pushlink serves and agree with
 // the official Atlas spec (../shared/atlas-openapi, when present) on paths, parameters, media
@@ -64,11 +68,21 @@ function operations(doc: Doc): Array<{ path: string; method: string; op: any }> 
 }
 
 describe('docs/openapi.yaml', () => {
-  let server: TestServer;
+  // Both sides, so every route pushlink can serve is there.
+  let app: FastifyInstance;
+  let stores: SqliteStore[];
+  let dir: string;
   before(async () => {
-    server = await startServer();
+    dir = tempDir();
+    stores = [SqliteStore.open(path.join(dir, 'atlas')), SqliteStore.open(path.join(dir, 'source'))];
+    app = await buildApp({ ...DEFAULT_CONFIG, role: 'both', dataDir: dir, logLevel: 'silent' }, stores[0]!, { sourceStore: stores[1]! });
+    await app.ready();
   });
-  after(() => server.close());
+  after(async () => {
+    await app.close();
+    for (const store of stores) await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('resolves every $ref', () => {
     const walk = (node: any): void => {
@@ -84,10 +98,10 @@ describe('docs/openapi.yaml', () => {
     const documented = operations(OURS).map(({ path: p, method }) => `${method.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`);
     for (const route of documented) {
       const [method, url] = route.split(' ') as [string, string];
-      assert.ok(server.app.hasRoute({ method: method as 'GET', url }), `documented but not served: ${route}`);
+      assert.ok(app.hasRoute({ method: method as 'GET', url }), `documented but not served: ${route}`);
     }
     // Every route Fastify serves (HEAD is Fastify's automatic twin of GET) is documented.
-    const servedMethods = server.app
+    const servedMethods = app
       .printRoutes({ commonPrefix: false })
       .split('\n')
       .flatMap((line) => (/\(([^)]+)\)/.exec(line)?.[1] ?? '').split(',').map((m) => m.trim()))
@@ -102,7 +116,11 @@ describe('docs/openapi.yaml', () => {
     it('covers at least the link-token operations', () => {
       assert.deepEqual(
         shared().map(({ path: p, method }) => `${method} ${p}`).sort(),
-        ['delete /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens', 'post /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens'],
+        [
+          'delete /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
+          'get /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects',
+          'post /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
+        ],
       );
     });
 
@@ -164,7 +182,7 @@ describe('docs/openapi.yaml', () => {
     });
 
     it('has the same link-token schemas and security schemes', () => {
-      for (const name of ['TargetOrgRequest', 'TargetOrg', 'BadRequestDetail', 'FieldViolation']) {
+      for (const name of ['TargetOrgRequest', 'TargetOrg', 'BadRequestDetail', 'FieldViolation', 'LiveImportAvailableProject', 'AvailableClustersDeployment']) {
         assert.deepEqual(differences(normalize(OURS, OURS.components.schemas[name]), normalize(official, official.components.schemas[name])), [], name);
       }
       assert.deepEqual(normalize(OURS, OURS.components.securitySchemes.DigestAuth), normalize(official, official.components.securitySchemes.DigestAuth));

@@ -16,7 +16,7 @@ export interface TestServer {
   app: FastifyInstance;
   store: Store;
   config: ServerConfig;
-  bootstrap: BootstrapCredentials;
+  bootstrap: Required<BootstrapCredentials>;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -40,7 +40,7 @@ export async function startServer(
   const opened = options.store ? { store: options.store, dispose: () => options.store!.close() } : await openTestStore(dataDir);
   const store = opened.store;
   const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
-  if (!bootstrap) throw new Error('test server expects an empty store');
+  if (!bootstrap?.serviceAccount) throw new Error('test server expects an empty store');
   const app = await buildApp(config, store);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: 0 });
@@ -51,7 +51,7 @@ export async function startServer(
     app,
     store,
     config,
-    bootstrap,
+    bootstrap: bootstrap as Required<BootstrapCredentials>,
     dataDir,
     async close() {
       await app.close();

@@ -145,6 +145,107 @@ export function storeContract(
       assert.equal(link?.apiKeyId, linkKeys[0]!.id);
     });
 
+    it('keeps an Atlas inventory only with the current link key', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const projects = [
+        {
+          projectId: newObjectId(),
+          name: 'P',
+          migrationHosts: ['mh1.example.com'],
+          deployments: [{ name: 'rs0', mongoDBVersion: '7.0.13', featureCompatibilityVersion: '7.0', sharded: false, tlsEnabled: true, managed: true }],
+        },
+      ];
+      const first = linkKey(org.id);
+      const now = new Date().toISOString();
+      assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), false, 'no link yet');
+      await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: [], createdAt: now }, first.record);
+      assert.equal(await store.getAtlasInventory(org.id), undefined);
+      assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), true);
+      assert.deepEqual(await store.getAtlasInventory(org.id), projects);
+      assert.equal(await store.putAtlasInventory(org.id, first.record.id, [], now), true, 'a push replaces');
+      assert.deepEqual(await store.getAtlasInventory(org.id), []);
+      await store.putAtlasInventory(org.id, first.record.id, projects, now);
+
+      const second = linkKey(org.id);
+      await store.replaceLink({ orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now }, second.record);
+      assert.equal(await store.getAtlasInventory(org.id), undefined, 'rotation drops the old inventory at once');
+      assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), false, 'the old key has no authority');
+      assert.equal(await store.putAtlasInventory(org.id, second.record.id, projects, now), true);
+      assert.equal(await store.deleteAtlasInventory(org.id, first.record.id), false);
+      assert.equal(await store.deleteAtlasInventory(org.id, second.record.id), true);
+      assert.equal(await store.getAtlasInventory(org.id), undefined);
+      await store.putAtlasInventory(org.id, second.record.id, projects, now);
+      assert.equal(await store.deleteLink(org.id), true);
+      assert.equal(await store.getAtlasInventory(org.id), undefined, 'deleting the link drops it');
+    });
+
+    it('keeps a source inventory whose version grows with every change', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      assert.deepEqual(await store.getSourceInventory(org.id), { version: 0, projects: [] });
+      const project = { id: newObjectId(), orgId: org.id, name: 'Billing', createdAt: new Date().toISOString() };
+      await store.createSourceProject(project);
+      await assert.rejects(store.createSourceProject({ ...project, id: newObjectId() }), UniqueViolationError, 'names are unique per org');
+      assert.deepEqual(await store.getSourceProject(project.id), project);
+      const rs = { name: 'rs0', mongoDBVersion: '7.0.13', featureCompatibilityVersion: '7.0', sharded: false, tlsEnabled: false, managed: true, agentVersion: '13.1.0.1', dbSizeBytes: 1024, oplogSizeMB: 990 };
+      const sh = { name: 'sh0', clusterId: newObjectId(), mongoDBVersion: '6.0.17', featureCompatibilityVersion: '6.0', sharded: true, tlsEnabled: true, managed: false, shardsSize: 3 };
+      assert.equal(await store.saveSourceDeployment(project.id, rs), true);
+      assert.equal(await store.saveSourceDeployment(project.id, sh), true);
+      assert.equal(await store.addSourceMigrationHost(project.id, 'mh1.example.com'), true);
+      assert.equal(await store.addSourceMigrationHost(project.id, 'mh1.example.com'), true, 'idempotent');
+      assert.equal(await store.saveSourceDeployment(newObjectId(), rs), false, 'no such project');
+      assert.equal(await store.addSourceMigrationHost(newObjectId(), 'x'), false);
+      let inventory = await store.getSourceInventory(org.id);
+      assert.ok(inventory.version >= 4);
+      assert.deepEqual(inventory.projects, [{ project, deployments: [rs, sh], migrationHosts: ['mh1.example.com'] }]);
+      const before = inventory.version;
+      assert.equal(await store.saveSourceDeployment(project.id, { ...rs, mongoDBVersion: '7.0.14' }), true, 'replaces by name');
+      assert.equal(await store.deleteSourceDeployment(project.id, 'sh0'), true);
+      assert.equal(await store.deleteSourceDeployment(project.id, 'sh0'), false);
+      assert.equal(await store.deleteSourceMigrationHost(project.id, 'mh1.example.com'), true);
+      inventory = await store.getSourceInventory(org.id);
+      assert.equal(inventory.version, before + 3);
+      assert.deepEqual(inventory.projects[0]!.deployments, [{ ...rs, mongoDBVersion: '7.0.14' }]);
+      assert.deepEqual(inventory.projects[0]!.migrationHosts, []);
+    });
+
+    it('keeps one source link per org and records syncs only for that link', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const link = {
+        orgId: org.id,
+        linkId: 'link-1',
+        atlasOrgId: newObjectId(),
+        atlasOrgName: 'Atlas Org',
+        publicKey: 'abcdefgh',
+        ha1: '0'.repeat(32),
+        status: 'NOT_SYNCED' as const,
+        reason: 'not yet synced',
+        syncedVersion: null,
+        lastAttemptAt: null,
+        lastSyncedAt: null,
+        createdAt: new Date().toISOString(),
+      };
+      await store.putSourceLink(link);
+      assert.deepEqual(await store.getSourceLink(org.id), link);
+      assert.ok((await store.listSourceLinks()).some((l) => l.orgId === org.id));
+      const at = new Date().toISOString();
+      assert.equal(await store.recordSourceLinkSync(org.id, 'link-1', { status: 'SYNCED', reason: null, syncedVersion: 7, attemptedAt: at }), true);
+      assert.deepEqual(await store.getSourceLink(org.id), { ...link, status: 'SYNCED', reason: null, syncedVersion: 7, lastAttemptAt: at, lastSyncedAt: at });
+      const later = new Date(Date.now() + 1000).toISOString();
+      await store.recordSourceLinkSync(org.id, 'link-1', { status: 'NOT_SYNCED', reason: 'refused', syncedVersion: null, attemptedAt: later });
+      const failed = await store.getSourceLink(org.id);
+      assert.deepEqual([failed?.status, failed?.reason, failed?.syncedVersion, failed?.lastSyncedAt, failed?.lastAttemptAt], ['NOT_SYNCED', 'refused', 7, at, later]);
+      await store.putSourceLink({ ...link, linkId: 'link-2' });
+      assert.equal(await store.recordSourceLinkSync(org.id, 'link-1', { status: 'SYNCED', reason: null, syncedVersion: 8, attemptedAt: at }), false, 'a replaced link ignores late results');
+      assert.equal((await store.getSourceLink(org.id))?.linkId, 'link-2');
+      assert.equal(await store.deleteSourceLink(org.id), true);
+      assert.equal(await store.getSourceLink(org.id), undefined);
+      assert.equal(await store.deleteSourceLink(org.id), false);
+      assert.equal(await store.recordSourceLinkSync(org.id, 'link-2', { status: 'SYNCED', reason: null, syncedVersion: 1, attemptedAt: at }), false);
+    });
+
     it('records revoked access tokens and reads a token subject in one go', async () => {
       const org = newOrg();
       await store.createOrg(org);

@@ -4,6 +4,8 @@ import pg from 'pg';
 import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import { newObjectId } from '../../src/domain/ids.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
@@ -59,7 +61,7 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     await client.connect();
     try {
       const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows, [{ version: 1 }]);
+      assert.deepEqual(rows, POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })));
     } finally {
       await client.end();
     }
@@ -155,6 +157,15 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, true);
     await a.deleteServiceAccount(org.id, account.clientId);
     assert.equal((await b.findTokenSubject(account.clientId, 'j2')).account, undefined);
+  });
+});
+
+describe('PostgreSQL schema steps', () => {
+  it('match the SQLite steps one for one, so both back ends are at the same schema version', () => {
+    assert.deepEqual(
+      POSTGRES_MIGRATIONS.map((m) => m.version),
+      SQLITE_MIGRATIONS.map((m) => m.version),
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers/server.js';
 import { storeContract } from './contract.js';
@@ -84,7 +85,10 @@ describe('SqliteStore specifics', () => {
     await second.ping();
     await second.close();
     const raw = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
-    assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').all(), [{ version: 1 }]);
+    assert.deepEqual(
+      raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
+      SQLITE_MIGRATIONS.map((m) => ({ version: m.version })),
+    );
     raw.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -107,6 +107,55 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       $$;
     `,
   },
+  {
+    // Live-migration link completion: the source side's inventory and links, and the inventory
+    // the Atlas side receives (only valid with the link key it came with: deleting that key, as
+    // every link rotation or deletion does, deletes the inventory). JSON documents are json, not
+    // jsonb, so their field order is kept as written.
+    version: 2,
+    sql: `
+      ALTER TABLE orgs ADD COLUMN inventory_version bigint NOT NULL DEFAULT 0;
+      CREATE TABLE source_projects (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs(id),
+        name text NOT NULL,
+        created_at timestamptz NOT NULL,
+        UNIQUE (org_id, name)
+      );
+      CREATE TABLE source_deployments (
+        project_id text NOT NULL REFERENCES source_projects(id),
+        name text NOT NULL,
+        deployment json NOT NULL,
+        PRIMARY KEY (project_id, name)
+      );
+      CREATE TABLE source_migration_hosts (
+        project_id text NOT NULL REFERENCES source_projects(id),
+        hostname text NOT NULL,
+        PRIMARY KEY (project_id, hostname)
+      );
+      CREATE TABLE source_links (
+        org_id text PRIMARY KEY REFERENCES orgs(id),
+        link_id text NOT NULL,
+        atlas_org_id text NOT NULL,
+        atlas_org_name text NOT NULL,
+        public_key text NOT NULL,
+        ha1 text NOT NULL,
+        status text NOT NULL,
+        reason text,
+        synced_version bigint,
+        last_attempt_at timestamptz,
+        last_synced_at timestamptz,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE atlas_inventories (
+        org_id text PRIMARY KEY REFERENCES orgs(id),
+        api_key_id text NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+        projects json NOT NULL,
+        received_at timestamptz NOT NULL
+      );
+      CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

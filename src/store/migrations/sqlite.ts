@@ -60,6 +60,53 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       );
     `,
   },
+  {
+    // Live-migration link completion: the source side's inventory and links, and the inventory
+    // the Atlas side receives (only valid with the link key it came with).
+    version: 2,
+    sql: `
+      ALTER TABLE orgs ADD COLUMN inventory_version INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE source_projects (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (org_id, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE source_deployments (
+        project_id TEXT NOT NULL REFERENCES source_projects(id),
+        name TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        PRIMARY KEY (project_id, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE source_migration_hosts (
+        project_id TEXT NOT NULL REFERENCES source_projects(id),
+        hostname TEXT NOT NULL,
+        PRIMARY KEY (project_id, hostname)
+      ) WITHOUT ROWID;
+      CREATE TABLE source_links (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+        link_id TEXT NOT NULL,
+        atlas_org_id TEXT NOT NULL,
+        atlas_org_name TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        ha1 TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        synced_version INTEGER,
+        last_attempt_at TEXT,
+        last_synced_at TEXT,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE atlas_inventories (
+        org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+        api_key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+        projects TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,136 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { DIGEST_REALM, md5Hex } from '../domain/secrets.js';
+
+// The source side's client for the Atlas side: HTTP Digest with the link key's HA1 (as a digest
+// client needs no more), every call bounded in time. It speaks to any Atlas-compatible base URL:
+// http://, or https:// with an optional extra CA.
+
+export interface AtlasEndpoint {
+  baseUrl: URL;
+  /** Extra CA certificate(s) to trust for an https base URL (PEM). */
+  ca?: string | Buffer;
+  /** Upper bound of one call, connect to last byte (both digest legs). */
+  timeoutMs: number;
+}
+
+export interface DigestIdentity {
+  publicKey: string;
+  ha1: string;
+}
+
+export interface AtlasResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Why a call could not be completed (no HTTP answer): refused, timed out, TLS, bad challenge. */
+export class AtlasUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AtlasUnreachable';
+  }
+}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+function send(
+  endpoint: AtlasEndpoint,
+  request: { method: string; path: string; body?: string; authorization?: string },
+  signal: AbortSignal,
+): Promise<AtlasResponse> {
+  const url = new URL(request.path, endpoint.baseUrl);
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(request.body));
+    }
+    if (request.authorization) headers.authorization = request.authorization;
+    const req = client.request(
+      url,
+      { method: request.method, headers, signal, agent: false, ...(url.protocol === 'https:' && endpoint.ca ? { ca: endpoint.ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (request.body !== undefined) req.write(request.body);
+    req.end();
+  });
+}
+
+const CHALLENGE_PARAM = /\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s",]+))\s*(?:,|$)/gy;
+
+function parseChallenge(header: string | undefined): Record<string, string> | undefined {
+  if (!header || !/^Digest\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  CHALLENGE_PARAM.lastIndex = header.indexOf(' ') + 1;
+  let match: RegExpExecArray | null;
+  while (CHALLENGE_PARAM.lastIndex < header.length && (match = CHALLENGE_PARAM.exec(header))) {
+    params[match[1]!.toLowerCase()] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!;
+  }
+  return params;
+}
+
+/**
+ * One call with digest authentication: the plain request, the 401 challenge, the signed retry.
+ * Resolves with Atlas's answer (any status) or rejects with AtlasUnreachable.
+ */
+export async function digestCall(
+  endpoint: AtlasEndpoint,
+  identity: DigestIdentity,
+  request: { method: string; path: string; body?: string },
+): Promise<AtlasResponse> {
+  const signal = AbortSignal.timeout(endpoint.timeoutMs);
+  try {
+    const first = await send(endpoint, request, signal);
+    if (first.status !== 401) return first;
+    const challenge = parseChallenge(first.headers['www-authenticate'] as string | undefined);
+    if (!challenge?.nonce) return first;
+    if (challenge.realm !== DIGEST_REALM) {
+      throw new AtlasUnreachable(`Atlas asked for digest realm "${challenge.realm}"; the link key is for "${DIGEST_REALM}"`);
+    }
+    const uri = new URL(request.path, endpoint.baseUrl);
+    const requestUri = uri.pathname + uri.search;
+    const cnonce = crypto.randomBytes(8).toString('hex');
+    const nc = '00000001';
+    const response = md5Hex(
+      `${identity.ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${md5Hex(`${request.method}:${requestUri}`)}`,
+    );
+    const authorization =
+      `Digest username="${identity.publicKey}", realm="${DIGEST_REALM}", nonce="${challenge.nonce}", uri="${requestUri}", ` +
+      `response="${response}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"` +
+      (challenge.opaque !== undefined ? `, opaque="${challenge.opaque}"` : '');
+    return await send(endpoint, { ...request, authorization }, signal);
+  } catch (error) {
+    if (error instanceof AtlasUnreachable) throw error;
+    const e = error as { name?: string; code?: string; message?: string };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      throw new AtlasUnreachable(`no answer from ${endpoint.baseUrl.origin} within ${endpoint.timeoutMs} ms`);
+    }
+    throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${e.code ?? e.message ?? String(error)}`);
+  }
+}
+
+/** "401 UNEXPECTED_ERROR: You are not authorized for this resource." from an ApiError answer. */
+export function describeAtlasAnswer(response: AtlasResponse): string {
+  try {
+    const body = JSON.parse(response.body) as { errorCode?: string; detail?: string };
+    if (body.errorCode) return `Atlas answered ${response.status} ${body.errorCode}: ${body.detail ?? ''}`.trim();
+  } catch {
+    // not JSON: fall through
+  }
+  return `Atlas answered ${response.status}`;
+}

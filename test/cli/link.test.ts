@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../helpers/server.js';
+import { eventually } from '../helpers/source.js';
+import { runCli, startProcess, type ServerProcess } from '../helpers/process.js';
+import { ATLAS_JSON, digestRequest, request, type Credentials } from '../helpers/http.js';
+import { testStoreEnv } from '../helpers/store.js';
+
+// The whole push-migration link with two real processes, as the README walks it through: an Atlas
+// side and a source side (`--role source`), separate data dirs (and, on the PostgreSQL pass,
+// separate databases), 127.0.0.1.
+
+interface Boot {
+  orgId: string;
+  apiKey: Credentials;
+  serviceAccount?: { clientId: string; clientSecret: string };
+}
+const readBoot = (dir: string): Boot => JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+describe('live-migration link, two real processes', () => {
+  let atlasDir: string;
+  let sourceDir: string;
+  let atlasStore: Awaited<ReturnType<typeof testStoreEnv>>;
+  let sourceStore: Awaited<ReturnType<typeof testStoreEnv>>;
+  let atlasPort: number;
+  let atlas: ServerProcess;
+  let source: ServerProcess;
+  let atlasBoot: Boot;
+  let sourceBoot: Boot;
+  let accessToken: string;
+  let projectId: string;
+
+  const startAtlas = () => startProcess(['serve', '--port', String(atlasPort), '--data-dir', atlasDir], { env: atlasStore.env });
+  const linkTokens = () => `${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`;
+  const createLinkToken = async () => {
+    const res = await request(linkTokens(), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, accept: ATLAS_JSON, 'content-type': 'application/json' },
+      body: '{"accessListIps":["127.0.0.1"]}',
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.json.linkToken as string;
+  };
+  const availableProjects = async () =>
+    (
+      await request(`${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/availableProjects`, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: ATLAS_JSON },
+      })
+    ).json;
+  const sourceCall = (method: string, p: string, body?: unknown) =>
+    digestRequest(`${source.url}/api/public/v1.0/orgs/${sourceBoot.orgId}${p}`, sourceBoot.apiKey, {
+      method,
+      headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  const status = async () => (await sourceCall('GET', '/liveExport/migrationLink/status')).json;
+  const sourceInventory = async () => (await sourceCall('GET', '/liveExport/inventory')).json;
+  const cli = async (args: string[]) => {
+    const res = await runCli([...args, '--data-dir', sourceDir, '--json'], sourceStore.env);
+    assert.equal(res.code, 0, res.stderr);
+    return JSON.parse(res.stdout);
+  };
+  const linkComplete = async (token: string) => {
+    const res = await runCli(['link', 'complete', '--token', token, '--source-url', source.url, '--data-dir', sourceDir, '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    return JSON.parse(res.stdout) as { status: string; reason?: string };
+  };
+
+  before(async () => {
+    atlasDir = tempDir('pushlink-atlas-');
+    sourceDir = tempDir('pushlink-source-');
+    atlasStore = await testStoreEnv();
+    sourceStore = await testStoreEnv();
+    atlasPort = await freePort();
+    atlas = await startAtlas();
+    atlasBoot = readBoot(atlasDir);
+    source = await startProcess(['serve', '--role', 'source', '--port', '0', '--data-dir', sourceDir, '--atlas-url', atlas.url, '--sync-interval', '1'], {
+      env: sourceStore.env,
+    });
+    sourceBoot = readBoot(sourceDir);
+    const sa = atlasBoot.serviceAccount!;
+    const tokenRes = await request(`${atlas.url}/api/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${sa.clientId}:${sa.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    accessToken = tokenRes.json.access_token;
+    projectId = (await cli(['source', 'project', 'create', '--org', sourceBoot.orgId, '--name', 'Payments'])).id;
+    await cli(['source', 'deployment', 'add', '--project', projectId, '--name', 'rs-payments', '--mongodb-version', '7.0.13', '--fcv', '7.0', '--tls', '--agent-version', '13.24.0.9285', '--db-size-bytes', '1048576', '--oplog-size-mb', '2048']);
+    await cli(['source', 'migration-host', 'add', '--project', projectId, '--hostname', 'migration-1.example.com']);
+  });
+  after(async () => {
+    await Promise.all([source?.stop(), atlas?.stop()]);
+    await Promise.all([atlasStore?.dispose(), sourceStore?.dispose()]);
+    fs.rmSync(atlasDir, { recursive: true, force: true });
+    fs.rmSync(sourceDir, { recursive: true, force: true });
+  });
+
+  it('the source side bootstraps its own org and owner key, without a service account', () => {
+    assert.match(sourceBoot.orgId, /^[a-f0-9]{24}$/);
+    assert.notEqual(sourceBoot.orgId, atlasBoot.orgId);
+    assert.equal(sourceBoot.serviceAccount, undefined);
+    assert.match(source.output(), /role source/);
+  });
+
+  it('walks the whole link: token, completion, SYNCED, inventory, change, rotation, deletion', async () => {
+    // create token → complete on the source → SYNCED
+    assert.deepEqual(await linkComplete(await createLinkToken()), { status: 'SYNCED' });
+    assert.deepEqual(await status(), { status: 'SYNCED' });
+
+    // availableProjects lists exactly the source inventory
+    const inventory = await sourceInventory();
+    assert.equal(inventory.length, 1);
+    assert.deepEqual(await availableProjects(), inventory);
+    assert.deepEqual(inventory[0].deployments[0], {
+      name: 'rs-payments',
+      mongoDBVersion: '7.0.13',
+      featureCompatibilityVersion: '7.0',
+      sharded: false,
+      tlsEnabled: true,
+      managed: true,
+      agentVersion: '13.24.0.9285',
+      dbSizeBytes: 1048576,
+      oplogSizeMB: 2048,
+    });
+
+    // add a deployment on the source (admin command, another process) → Atlas shows it in bounded time
+    await cli(['source', 'deployment', 'add', '--project', projectId, '--name', 'sh-ledger', '--mongodb-version', '8.0.4', '--fcv', '8.0', '--sharded', '--shards', '2', '--unmanaged']);
+    const updated = await eventually(availableProjects, (p) => p[0]?.deployments.length === 2, 10_000);
+    assert.deepEqual(updated, await sourceInventory());
+
+    // rotate the token on Atlas → the old link goes NOT_SYNCED; completing with the new token syncs
+    const rotated = await createLinkToken();
+    const stale = await eventually(status, (s) => s.status === 'NOT_SYNCED', 10_000);
+    assert.equal(stale.status, 'NOT_SYNCED');
+    assert.match(stale.reason, /401/);
+    assert.deepEqual(await linkComplete(rotated), { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+
+    // DELETE on Atlas → the source reports NOT_SYNCED and availableProjects is []
+    const deleted = await request(linkTokens(), { method: 'DELETE', headers: { authorization: `Bearer ${accessToken}`, accept: ATLAS_JSON } });
+    assert.equal(deleted.status, 204);
+    assert.deepEqual(await availableProjects(), []);
+    assert.equal((await eventually(status, (s) => s.status === 'NOT_SYNCED', 10_000)).status, 'NOT_SYNCED');
+  });
+
+  it('Atlas down during completion: NOT_SYNCED, then SYNCED once it is back, without restarting the source', async () => {
+    const linkToken = await createLinkToken();
+    assert.equal(await atlas.stop(), 0);
+    const down = await linkComplete(linkToken);
+    assert.equal(down.status, 'NOT_SYNCED');
+    assert.match(down.reason ?? '', /could not be reached: ECONNREFUSED/);
+    atlas = await startAtlas();
+    const back = await eventually(status, (s) => s.status === 'SYNCED', 10_000);
+    assert.deepEqual(back, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+  });
+
+  it('link complete refuses a malformed token before sending it', async () => {
+    const res = await runCli(['link', 'complete', '--token', 'garbage', '--source-url', source.url, '--data-dir', sourceDir]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /invalid link-token: it is not standard base64/);
+  });
+});
+
+describe('--role both: one process serves both sides', () => {
+  it('links its own source side to its own Atlas side', async () => {
+    const dir = tempDir('pushlink-both-');
+    // The Atlas side on the pass's back end; the source side always in SQLite under <dir>/source.
+    const atlasStore = await testStoreEnv();
+    const server = await startProcess(['serve', '--role', 'both', '--port', '0', '--data-dir', dir, '--sync-interval', '1'], { env: atlasStore.env });
+    try {
+      const atlasBoot = readBoot(dir);
+      const sourceBoot = readBoot(path.join(dir, 'source'));
+      assert.notEqual(atlasBoot.orgId, sourceBoot.orgId, 'each side keeps its own orgs');
+      const announced = await eventually(async () => server.output(), (out) => out.includes('source side syncs with Atlas at'));
+      assert.ok(announced.includes(`source side syncs with Atlas at ${server.url}/`), announced);
+      const created = await digestRequest(`${server.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`, atlasBoot.apiKey, {
+        method: 'POST',
+        headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(created.status, 201);
+      const completed = await digestRequest(`${server.url}/api/public/v1.0/orgs/${sourceBoot.orgId}/liveExport/migrationLink`, sourceBoot.apiKey, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({ linkToken: created.json.linkToken }),
+      });
+      assert.deepEqual(completed.json, { status: 'SYNCED' });
+      // The source side's keys are not Atlas keys, and the other way round.
+      const crossed = await digestRequest(`${server.url}/api/atlas/v2/orgs`, sourceBoot.apiKey, { headers: { accept: ATLAS_JSON } });
+      assert.equal(crossed.status, 401);
+    } finally {
+      await server.stop();
+      await atlasStore.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--role source without --atlas-url is refused with a message', async () => {
+    const res = await runCli(['serve', '--role', 'source', '--data-dir', tempDir()]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /--role source needs --atlas-url/);
+  });
+});

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createOrg } from '../../src/domain/orgs.js';
+import { addSourceMigrationHost, createSourceProject, readSourceInventory, saveSourceDeployment } from '../../src/domain/inventory.js';
+import { encodeLinkToken } from '../../src/domain/links.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { eventually, startSourceServer, type TestSourceServer } from '../helpers/source.js';
+import { bearerCall, bootstrapKey, bootstrapToken, decodeToken, digestCall, isApiError, linkTokensPath, newKey } from '../helpers/atlas.js';
+import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
+
+// The whole link in one process: an Atlas side and a source side (Cloud Manager / Ops Manager).
+
+describe('completing the link', () => {
+  let atlas: TestServer;
+  let source: TestSourceServer;
+  let token: string;
+  let projectId: string;
+
+  const availableProjectsPath = () => `/api/atlas/v2/orgs/${atlas.bootstrap.orgId}/liveMigrations/availableProjects`;
+  const availableProjects = async () => (await bearerCall(atlas, availableProjectsPath(), token)).json;
+  const createLinkToken = async (accessListIps: string[] = []) =>
+    (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: { accessListIps } })).json.linkToken as string;
+  const linkPath = () => `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`;
+  const complete = (linkToken: unknown) => source.call('POST', linkPath(), { linkToken });
+  const status = async () => (await source.call('GET', `${linkPath()}/status`)).json;
+  const sourceInventory = async () => (await readSourceInventory(source.store, source.orgId)).projects;
+
+  before(async () => {
+    atlas = await startServer();
+    token = await bootstrapToken(atlas);
+    source = await startSourceServer(atlas.url);
+    const project = await createSourceProject(source.store, source.orgId, 'Billing');
+    projectId = project.id;
+    await saveSourceDeployment(source.store, projectId, {
+      name: 'rs-billing',
+      mongoDBVersion: '7.0.13',
+      featureCompatibilityVersion: '7.0',
+      sharded: false,
+      tlsEnabled: true,
+      managed: true,
+      agentVersion: '13.24.0.9285',
+      dbSizeBytes: 52428800,
+      oplogSizeMB: 990,
+    });
+    await addSourceMigrationHost(source.store, projectId, 'mh1.example.com');
+  });
+  after(async () => {
+    await source.close();
+    await atlas.close();
+  });
+  beforeEach(async () => {
+    await source.store.deleteSourceLink(source.orgId);
+  });
+
+  it('completes with a fresh token: SYNCED, and availableProjects is exactly the source inventory', async () => {
+    const res = await complete(await createLinkToken());
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json, { status: 'SYNCED' });
+    assert.deepEqual(await status(), { status: 'SYNCED' });
+    const projects = await availableProjects();
+    assert.deepEqual(projects, await sourceInventory());
+    assert.deepEqual(projects, [
+      {
+        projectId,
+        name: 'Billing',
+        migrationHosts: ['mh1.example.com'],
+        deployments: [
+          { name: 'rs-billing', mongoDBVersion: '7.0.13', featureCompatibilityVersion: '7.0', sharded: false, tlsEnabled: true, managed: true, agentVersion: '13.24.0.9285', dbSizeBytes: 52428800, oplogSizeMB: 990 },
+        ],
+      },
+    ]);
+    // availableProjects: versioned, owner only, rate-limited like the link-token operations.
+    const raw = await bearerCall(atlas, `${availableProjectsPath()}?pretty=true`, token);
+    assert.equal(raw.headers['content-type'], 'application/vnd.atlas.2023-01-01+json;charset=utf-8');
+    assert.equal(raw.headers['ratelimit-limit'], '500');
+    assert.match(raw.text, /^\[ \{\n  "deployments" : \[ \{\n    "agentVersion" : /, "Atlas field order, Jackson style");
+  });
+
+  it('pushes an inventory change within the sync interval', async () => {
+    await complete(await createLinkToken());
+    await saveSourceDeployment(source.store, projectId, {
+      name: 'sh-analytics',
+      mongoDBVersion: '6.0.17',
+      featureCompatibilityVersion: '6.0',
+      sharded: true,
+      shardsSize: 3,
+      tlsEnabled: false,
+      managed: false,
+    });
+    const projects = await eventually(availableProjects, (p) => p[0]?.deployments.length === 2);
+    assert.deepEqual(projects, await sourceInventory());
+  });
+
+  it('rotation on Atlas turns the old link NOT_SYNCED and drops its inventory; the new token syncs', async () => {
+    await complete(await createLinkToken());
+    const rotated = await createLinkToken();
+    assert.deepEqual(await availableProjects(), [], 'the old inventory lost its authority at once');
+    const stale = await eventually(status, (s) => s.status === 'NOT_SYNCED');
+    assert.equal(stale.status, 'NOT_SYNCED');
+    assert.match(stale.reason, /^Atlas answered 401 UNEXPECTED_ERROR/);
+    assert.deepEqual((await complete(rotated)).json, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+  });
+
+  it('DELETE on Atlas: the source reports NOT_SYNCED and availableProjects is []', async () => {
+    await complete(await createLinkToken());
+    assert.equal((await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'DELETE' })).status, 204);
+    assert.deepEqual(await availableProjects(), []);
+    assert.equal((await eventually(status, (s) => s.status === 'NOT_SYNCED')).status, 'NOT_SYNCED');
+  });
+
+  it('DELETE on the source: 204, the link is gone, and Atlas no longer shows its projects', async () => {
+    await complete(await createLinkToken());
+    assert.notDeepEqual(await availableProjects(), []);
+    const res = await source.call('DELETE', linkPath());
+    assert.equal(res.status, 204);
+    assert.ok(isApiError(await source.call('GET', `${linkPath()}/status`), 404, 'UNEXPECTED_ERROR'));
+    assert.deepEqual(await availableProjects(), []);
+    assert.ok(isApiError(await source.call('DELETE', linkPath()), 404, 'UNEXPECTED_ERROR'));
+  });
+
+  it('a token whose key was revoked: NOT_SYNCED with the reason', async () => {
+    const linkToken = await createLinkToken();
+    await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'DELETE' });
+    const res = await complete(linkToken);
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /401/);
+  });
+
+  it('a token that names another org than its key: NOT_SYNCED (Atlas refuses the org)', async () => {
+    const other = await createOrg(atlas.store, 'Elsewhere');
+    const genuine = decodeToken(await createLinkToken());
+    const res = await complete(encodeLinkToken({ ...genuine, orgId: other.id }));
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /401 USER_CANNOT_ACCESS_ORG/);
+    assert.deepEqual(await availableProjects(), []);
+  });
+
+  it("a source address not on the key's access list: NOT_SYNCED with the 403 as the reason", async () => {
+    const res = await complete(await createLinkToken(['10.9.9.9']));
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /^Atlas answered 403 IP_ADDRESS_NOT_ON_ACCESS_LIST: IP address 127\.0\.0\.1 is not allowed/);
+    assert.deepEqual(await status(), res.json);
+  });
+
+  it('accepts a token in the real Atlas format as is (Atlas then refuses the unknown key)', async () => {
+    // The example of ../shared/reference/link-token.md §1.1: four fields, standard base64, no base URL.
+    const real =
+      'eyJvcmdJZCI6IjVmMDAwMDAwMDAwMDAwMDAwMDAwMDAwMSIsIm9yZ05hbWUiOiJFeGFtcGxlIE9yZyIsInByaXZhdGVBcGlLZXkiOiIwMDAwMDAwMC0xMTExLTQyMjItODMzMy00NDQ0NDQ0NDQ0NDQiLCJwdWJsaWNBcGlLZXkiOiJhYmNkd3h5eiJ9';
+    const res = await complete(real);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /401/);
+    const link = await source.store.getSourceLink(source.orgId);
+    assert.deepEqual([link?.atlasOrgId, link?.atlasOrgName, link?.publicKey], ['5f0000000000000000000001', 'Example Org', 'abcdwxyz']);
+    assert.ok(!JSON.stringify(link).includes('00000000-1111-4222-8333-444444444444'), 'the private key is not kept');
+  });
+
+  const malformed: Array<[string, unknown, number, string]> = [
+    ['not base64', 'not a token!', 400, 'INVALID_LINK_TOKEN'],
+    ['base64 of text', Buffer.from('hello').toString('base64'), 400, 'INVALID_LINK_TOKEN'],
+    ['a JSON array', Buffer.from('[1]').toString('base64'), 400, 'INVALID_LINK_TOKEN'],
+    ['missing fields', Buffer.from('{"orgId":"5f0000000000000000000001"}').toString('base64'), 400, 'INVALID_LINK_TOKEN'],
+    ['an empty string', '', 400, 'INVALID_LINK_TOKEN'],
+    ['a number', 42, 400, 'INVALID_JSON_ATTRIBUTE'],
+  ];
+  for (const [name, linkToken, statusCode, errorCode] of malformed) {
+    it(`refuses a token that is ${name} (${statusCode} ${errorCode}) and stores nothing`, async () => {
+      const res = await complete(linkToken);
+      assert.ok(isApiError(res, statusCode, errorCode), res.text);
+      assert.equal(await source.store.getSourceLink(source.orgId), undefined);
+    });
+  }
+  it('refuses a body without linkToken or with other fields', async () => {
+    assert.ok(isApiError(await source.call('POST', linkPath(), {}), 400, 'MISSING_ATTRIBUTE'));
+    assert.ok(isApiError(await source.call('POST', linkPath(), { linkToken: 'x', extra: 1 }), 400, 'INVALID_ATTRIBUTE'));
+  });
+  it('explains what is wrong with a token in the detail', async () => {
+    const res = await complete(Buffer.from(JSON.stringify({ orgId: 'x', orgName: 'n', privateApiKey: 'p', publicApiKey: 'abcdefgh' })).toString('base64'));
+    assert.equal(res.json.detail, 'The link-token is invalid: orgId is not a 24-hex organization id.');
+  });
+
+  it('serves the source API only to its org owner, by digest', async () => {
+    const res = await digestRequest(source.url + linkPath() + '/status', { publicKey: 'zzzzzzzz', privateKey: 'x' }, { headers: { accept: 'application/json' } });
+    assert.ok(isApiError(res, 401, 'UNEXPECTED_ERROR'));
+    assert.match(res.headers['www-authenticate'] as string, /^Digest realm="MMS Public API"/);
+  });
+
+  describe('the link key can do nothing else', () => {
+    it('cannot create or delete link-tokens, list availableProjects, or manage keys', async () => {
+      const t = decodeToken(await createLinkToken());
+      const linkKey = { publicKey: t.publicApiKey, privateKey: t.privateApiKey };
+      const orgId = atlas.bootstrap.orgId;
+      assert.ok(isApiError(await digestCall(atlas, linkTokensPath(orgId), linkKey, { method: 'POST', json: {} }), 401, 'NOT_ORG_OWNER'));
+      assert.ok(isApiError(await digestCall(atlas, linkTokensPath(orgId), linkKey, { method: 'DELETE' }), 401, 'NOT_ORG_OWNER'));
+      assert.ok(isApiError(await digestCall(atlas, availableProjectsPath(), linkKey), 401, 'NOT_ORG_OWNER'));
+      const keys = await digestCall(atlas, `/api/atlas/v2/orgs/${orgId}/apiKeys`, linkKey, { method: 'POST', json: { desc: 'x', roles: ['ORG_OWNER'] } });
+      assert.ok(isApiError(keys, 404, 'RESOURCE_NOT_FOUND'), 'pushlink has no key management API at all');
+      assert.ok(await atlas.store.getLink(orgId), 'the link is intact');
+    });
+
+    it("cannot push to another org's inventory, and no other key can push at all", async () => {
+      const t = decodeToken(await createLinkToken());
+      const linkKey = { publicKey: t.publicApiKey, privateKey: t.privateApiKey };
+      const other = await createOrg(atlas.store, 'Other');
+      const push = (orgId: string, credentials: { publicKey: string; privateKey: string }) =>
+        digestRequest(`${atlas.url}/api/private/liveMigrations/orgs/${orgId}/inventory`, credentials, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ projects: [] }),
+        });
+      assert.ok(isApiError(await push(other.id, linkKey), 401, 'USER_CANNOT_ACCESS_ORG'));
+      assert.ok(isApiError(await push(atlas.bootstrap.orgId, bootstrapKey(atlas)), 403, 'ACCESS_FORBIDDEN'));
+      const member = await newKey(atlas, ['ORG_MEMBER']);
+      assert.ok(isApiError(await push(atlas.bootstrap.orgId, member), 403, 'ACCESS_FORBIDDEN'));
+      const bearer = await bearerCall(atlas, `/api/private/liveMigrations/orgs/${atlas.bootstrap.orgId}/inventory`, token, {
+        method: 'PUT',
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        json: { projects: [] },
+      });
+      assert.ok(isApiError(bearer, 403, 'ACCESS_FORBIDDEN'));
+      assert.equal((await push(atlas.bootstrap.orgId, linkKey)).status, 204);
+    });
+
+    it('has its pushes validated like any input', async () => {
+      const t = decodeToken(await createLinkToken());
+      const linkKey = { publicKey: t.publicApiKey, privateKey: t.privateApiKey };
+      const push = (body: unknown) =>
+        digestRequest(`${atlas.url}/api/private/liveMigrations/orgs/${atlas.bootstrap.orgId}/inventory`, linkKey, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', accept: ATLAS_JSON },
+          body: JSON.stringify(body),
+        });
+      assert.ok(isApiError(await push({}), 400, 'MISSING_ATTRIBUTE'));
+      assert.ok(isApiError(await push({ projects: [{ projectId: 'nope', name: 'x', migrationHosts: [], deployments: [] }] }), 400, 'INVALID_JSON_ATTRIBUTE'));
+      const badVersion = { projectId: 'a'.repeat(24), name: 'x', migrationHosts: [], deployments: [{ name: 'rs', mongoDBVersion: 'seven', featureCompatibilityVersion: '7.0', sharded: false, tlsEnabled: false, managed: true }] };
+      assert.ok(isApiError(await push({ projects: [badVersion] }), 400, 'INVALID_ATTRIBUTE'));
+    });
+  });
+
+  it('availableProjects is [] before any link', async () => {
+    const fresh = await startServer();
+    try {
+      const res = await bearerCall(fresh, `/api/atlas/v2/orgs/${fresh.bootstrap.orgId}/liveMigrations/availableProjects?envelope=true`, await bootstrapToken(fresh));
+      assert.deepEqual(res.json, { content: [], status: 200 });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
