@@ -1,14 +1,32 @@
 import pg from 'pg';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
+import {
+  SQL,
+  apiKeyValues,
+  asStoreError,
+  query,
+  serviceAccountValues,
+  toApiKey,
+  toLink,
+  toOrg,
+  toServiceAccount,
+  toSourceDeployment,
+  toSourceLink,
+  toSourceProject,
+  type ApiKeyRow,
+  type LinkRow,
+  type OrgRow,
+  type ServiceAccountRow,
+  type SourceLinkRow,
+  type SourceProjectRow,
+} from './postgresStatements.js';
 import { takeToken } from './tokenBucket.js';
 import {
   StoreUnavailableError,
-  UniqueViolationError,
   type ApiKeyRecord,
   type AvailableProject,
   type LinkRecord,
   type Org,
-  type OrgRole,
   type RateLimitDecision,
   type RateLimitPolicy,
   type ServiceAccountRecord,
@@ -32,309 +50,6 @@ const BOOTSTRAP_LOCK = 2;
 
 const POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
-
-interface OrgRow {
-  id: string;
-  name: string;
-  created_at: Date;
-}
-
-interface ApiKeyRow {
-  id: string;
-  org_id: string;
-  public_key: string;
-  ha1: string;
-  private_key_hint: string;
-  roles: string[];
-  access_list: string[];
-  description: string;
-  purpose: string;
-  created_at: Date;
-}
-
-interface ServiceAccountRow {
-  client_id: string;
-  org_id: string;
-  secret_hash: string;
-  roles: string[];
-  access_list: string[];
-  name: string;
-  created_at: Date;
-}
-
-interface LinkRow {
-  org_id: string;
-  api_key_id: string;
-  access_list_ips: string[];
-  created_at: Date;
-}
-
-const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at.toISOString() });
-
-const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
-  id: row.id,
-  orgId: row.org_id,
-  publicKey: row.public_key,
-  ha1: row.ha1,
-  privateKeyHint: row.private_key_hint,
-  roles: row.roles as OrgRole[],
-  accessList: row.access_list,
-  description: row.description,
-  purpose: row.purpose as ApiKeyRecord['purpose'],
-  createdAt: row.created_at.toISOString(),
-});
-
-const toServiceAccount = (row: ServiceAccountRow): ServiceAccountRecord => ({
-  clientId: row.client_id,
-  orgId: row.org_id,
-  secretHash: row.secret_hash,
-  roles: row.roles as OrgRole[],
-  accessList: row.access_list,
-  name: row.name,
-  createdAt: row.created_at.toISOString(),
-});
-
-const toLink = (row: LinkRow): LinkRecord => ({
-  orgId: row.org_id,
-  apiKeyId: row.api_key_id,
-  accessListIps: row.access_list_ips,
-  createdAt: row.created_at.toISOString(),
-});
-
-interface SourceProjectRow {
-  id: string;
-  org_id: string;
-  name: string;
-  created_at: Date;
-}
-
-interface SourceLinkRow {
-  org_id: string;
-  link_id: string;
-  atlas_org_id: string;
-  atlas_org_name: string;
-  public_key: string;
-  ha1: string;
-  status: string;
-  reason: string | null;
-  synced_version: string | null;
-  last_attempt_at: Date | null;
-  last_synced_at: Date | null;
-  created_at: Date;
-}
-
-const toSourceProject = (row: SourceProjectRow): SourceProject => ({
-  id: row.id,
-  orgId: row.org_id,
-  name: row.name,
-  createdAt: row.created_at.toISOString(),
-});
-
-/** Stored without its name (the row's key), as in SQLite; the name comes last, as there. */
-const toSourceDeployment = (row: { name: string; deployment: Omit<SourceDeployment, 'name'> }): SourceDeployment => ({
-  ...row.deployment,
-  name: row.name,
-});
-
-const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
-  orgId: row.org_id,
-  linkId: row.link_id,
-  atlasOrgId: row.atlas_org_id,
-  atlasOrgName: row.atlas_org_name,
-  publicKey: row.public_key,
-  ha1: row.ha1,
-  status: row.status as SourceLinkRecord['status'],
-  reason: row.reason,
-  syncedVersion: row.synced_version === null ? null : Number(row.synced_version),
-  lastAttemptAt: row.last_attempt_at?.toISOString() ?? null,
-  lastSyncedAt: row.last_synced_at?.toISOString() ?? null,
-  createdAt: row.created_at.toISOString(),
-});
-
-const API_KEY_COLUMNS = 'id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at';
-const SERVICE_ACCOUNT_COLUMNS = 'client_id, org_id, secret_hash, roles, access_list, name, created_at';
-const SOURCE_LINK_COLUMNS =
-  'org_id, link_id, atlas_org_id, atlas_org_name, public_key, ha1, status, reason, synced_version, last_attempt_at, last_synced_at, created_at';
-
-// Named statements are parsed and planned once per connection.
-const SQL = {
-  insertOrg: { name: 'insert-org', text: 'INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)' },
-  getOrg: { name: 'get-org', text: 'SELECT id, name, created_at FROM orgs WHERE id = $1' },
-  countOrgs: { name: 'count-orgs', text: 'SELECT count(*)::int AS n FROM orgs' },
-  listOrgs: { name: 'list-orgs', text: 'SELECT id, name, created_at FROM orgs ORDER BY created_at, id' },
-  insertApiKey: {
-    name: 'insert-api-key',
-    text: `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-  },
-  findApiKeyByPublicKey: { name: 'find-api-key', text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1` },
-  findApiKeyInOrg: { name: 'find-api-key-in-org', text: 'SELECT id FROM api_keys WHERE org_id = $1 AND public_key = $2' },
-  listApiKeys: {
-    name: 'list-api-keys',
-    text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, public_key`,
-  },
-  deleteApiKeyById: { name: 'delete-api-key', text: 'DELETE FROM api_keys WHERE id = $1' },
-  insertServiceAccount: {
-    name: 'insert-service-account',
-    text: `INSERT INTO service_accounts (${SERVICE_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-  },
-  findServiceAccount: {
-    name: 'find-service-account',
-    text: `SELECT ${SERVICE_ACCOUNT_COLUMNS} FROM service_accounts WHERE client_id = $1`,
-  },
-  listServiceAccounts: {
-    name: 'list-service-accounts',
-    text: `SELECT ${SERVICE_ACCOUNT_COLUMNS} FROM service_accounts WHERE org_id = $1 ORDER BY created_at, client_id`,
-  },
-  deleteServiceAccount: { name: 'delete-service-account', text: 'DELETE FROM service_accounts WHERE org_id = $1 AND client_id = $2' },
-  getLink: { name: 'get-link', text: 'SELECT org_id, api_key_id, access_list_ips, created_at FROM links WHERE org_id = $1' },
-  replaceLink: {
-    name: 'replace-link',
-    text: 'SELECT org_name, org_created_at, replaced_public_key FROM replace_link($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-  },
-  // The org's row lock serialises this with replace_link (see migrations/postgres.ts).
-  lockOrg: { name: 'lock-org', text: 'SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE' },
-  getLinkKey: {
-    name: 'get-link-key',
-    text: 'SELECT api_keys.id, api_keys.public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = $1',
-  },
-  deleteLink: { name: 'delete-link', text: 'DELETE FROM links WHERE org_id = $1' },
-  deleteLinkByKey: { name: 'delete-link-by-key', text: 'DELETE FROM links WHERE api_key_id = $1' },
-  revokeAccessToken: {
-    name: 'revoke-access-token',
-    text: 'INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-  },
-  // One row whether or not the account exists, so one round trip answers both questions.
-  findTokenSubject: {
-    name: 'find-token-subject',
-    text: `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS revoked, ${SERVICE_ACCOUNT_COLUMNS}
-           FROM (SELECT 1) AS one LEFT JOIN service_accounts ON client_id = $2`,
-  },
-  useDigestNonce: {
-    name: 'use-digest-nonce',
-    text: 'INSERT INTO digest_nonce_uses (nonce, nc, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-  },
-  lockBucket: { name: 'lock-bucket', text: 'SELECT tokens, refilled_at FROM rate_limit_buckets WHERE bucket = $1 FOR UPDATE' },
-  insertBucket: {
-    name: 'insert-bucket',
-    text: 'INSERT INTO rate_limit_buckets (bucket, tokens, refilled_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-  },
-  updateBucket: { name: 'update-bucket', text: 'UPDATE rate_limit_buckets SET tokens = $2, refilled_at = $3 WHERE bucket = $1' },
-  getSecret: { name: 'get-secret', text: 'SELECT value FROM server_secrets WHERE name = $1' },
-  insertSecret: { name: 'insert-secret', text: 'INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING' },
-  pruneNonceUses: { name: 'prune-nonce-uses', text: 'DELETE FROM digest_nonce_uses WHERE expires_at < $1' },
-  pruneRevokedTokens: { name: 'prune-revoked-tokens', text: 'DELETE FROM revoked_access_tokens WHERE expires_at < $1' },
-  putAtlasInventory: {
-    name: 'put-atlas-inventory',
-    text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
-           SELECT $1::text, $2::text, $3::json, $4::timestamptz WHERE EXISTS (SELECT 1 FROM links WHERE org_id = $1 AND api_key_id = $2)
-           ON CONFLICT (org_id) DO UPDATE
-             SET api_key_id = excluded.api_key_id, projects = excluded.projects, received_at = excluded.received_at`,
-  },
-  deleteAtlasInventory: { name: 'delete-atlas-inventory', text: 'DELETE FROM atlas_inventories WHERE org_id = $1 AND api_key_id = $2' },
-  getAtlasInventory: {
-    name: 'get-atlas-inventory',
-    text: `SELECT projects FROM atlas_inventories
-           JOIN links ON links.org_id = atlas_inventories.org_id AND links.api_key_id = atlas_inventories.api_key_id
-           WHERE atlas_inventories.org_id = $1`,
-  },
-  insertSourceProject: {
-    name: 'insert-source-project',
-    text: 'INSERT INTO source_projects (id, org_id, name, created_at) VALUES ($1, $2, $3, $4)',
-  },
-  getSourceProject: { name: 'get-source-project', text: 'SELECT id, org_id, name, created_at FROM source_projects WHERE id = $1' },
-  listSourceProjects: {
-    name: 'list-source-projects',
-    text: 'SELECT id, org_id, name, created_at FROM source_projects WHERE org_id = $1 ORDER BY created_at, id',
-  },
-  upsertSourceDeployment: {
-    name: 'upsert-source-deployment',
-    text: `INSERT INTO source_deployments (project_id, name, deployment) VALUES ($1, $2, $3)
-           ON CONFLICT (project_id, name) DO UPDATE SET deployment = excluded.deployment`,
-  },
-  deleteSourceDeployment: { name: 'delete-source-deployment', text: 'DELETE FROM source_deployments WHERE project_id = $1 AND name = $2' },
-  // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
-  listSourceDeployments: {
-    name: 'list-source-deployments',
-    text: `SELECT d.project_id, d.name, d.deployment FROM source_deployments d
-           JOIN source_projects p ON p.id = d.project_id WHERE p.org_id = $1 ORDER BY d.name COLLATE "C"`,
-  },
-  insertSourceMigrationHost: {
-    name: 'insert-source-migration-host',
-    text: 'INSERT INTO source_migration_hosts (project_id, hostname) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-  },
-  deleteSourceMigrationHost: {
-    name: 'delete-source-migration-host',
-    text: 'DELETE FROM source_migration_hosts WHERE project_id = $1 AND hostname = $2',
-  },
-  listSourceMigrationHosts: {
-    name: 'list-source-migration-hosts',
-    text: `SELECT h.project_id, h.hostname FROM source_migration_hosts h
-           JOIN source_projects p ON p.id = h.project_id WHERE p.org_id = $1 ORDER BY h.hostname COLLATE "C"`,
-  },
-  bumpInventoryVersion: { name: 'bump-inventory-version', text: 'UPDATE orgs SET inventory_version = inventory_version + 1 WHERE id = $1' },
-  getInventoryVersion: { name: 'get-inventory-version', text: 'SELECT inventory_version FROM orgs WHERE id = $1' },
-  putSourceLink: {
-    name: 'put-source-link',
-    text: `INSERT INTO source_links (${SOURCE_LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           ON CONFLICT (org_id) DO UPDATE SET link_id = excluded.link_id, atlas_org_id = excluded.atlas_org_id,
-             atlas_org_name = excluded.atlas_org_name, public_key = excluded.public_key, ha1 = excluded.ha1,
-             status = excluded.status, reason = excluded.reason, synced_version = excluded.synced_version,
-             last_attempt_at = excluded.last_attempt_at, last_synced_at = excluded.last_synced_at, created_at = excluded.created_at`,
-  },
-  getSourceLink: { name: 'get-source-link', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links WHERE org_id = $1` },
-  listSourceLinks: { name: 'list-source-links', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links ORDER BY created_at, org_id` },
-  deleteSourceLink: { name: 'delete-source-link', text: 'DELETE FROM source_links WHERE org_id = $1' },
-  recordSourceLinkSync: {
-    name: 'record-source-link-sync',
-    text: `UPDATE source_links SET status = $1, reason = $2, synced_version = COALESCE($3, synced_version), last_attempt_at = $4,
-             last_synced_at = CASE WHEN $1 = 'SYNCED' THEN $4 ELSE last_synced_at END
-           WHERE org_id = $5 AND link_id = $6`,
-  },
-  schemaVersion: { name: 'schema-version', text: 'SELECT max(version) AS v FROM schema_migrations' },
-} as const;
-
-type Statement = (typeof SQL)[keyof typeof SQL];
-type Queryable = pg.Pool | pg.PoolClient;
-
-function asStoreError(error: unknown): unknown {
-  if ((error as { code?: string } | null)?.code === '23505') return new UniqueViolationError((error as Error).message);
-  return error;
-}
-
-async function query<R extends pg.QueryResultRow>(db: Queryable, statement: Statement, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-  try {
-    return await db.query<R>({ name: statement.name, text: statement.text, values });
-  } catch (error) {
-    throw asStoreError(error);
-  }
-}
-
-function apiKeyValues(key: ApiKeyRecord): unknown[] {
-  return [
-    key.id,
-    key.orgId,
-    key.publicKey,
-    key.ha1,
-    key.privateKeyHint,
-    key.roles,
-    key.accessList,
-    key.description,
-    key.purpose,
-    key.createdAt,
-  ];
-}
-
-function serviceAccountValues(account: ServiceAccountRecord): unknown[] {
-  return [
-    account.clientId,
-    account.orgId,
-    account.secretHash,
-    account.roles,
-    account.accessList,
-    account.name,
-    account.createdAt,
-  ];
-}
 
 /** The URL without its password, for messages. */
 export function describeDatabaseUrl(url: string): string {
