@@ -17,6 +17,14 @@ const RUNS = Number(process.env.PUSHLINK_FUZZ_RUNS ?? 100_000);
 const SECONDS = Number(process.env.PUSHLINK_FUZZ_SECONDS ?? 25);
 const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'unsupported_grant_type', 'server_error'];
 
+/** Runs a property within its budget; fails with fast-check's report, and says how many runs it made. */
+async function check<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IAsyncPropertyWithHooks<Ts>, seconds: number): Promise<void> {
+  const details = await fc.check(property, { numRuns: RUNS, interruptAfterTimeLimit: seconds * 1000, markInterruptAsFailure: false });
+  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? 'property failed');
+  process.stdout.write(`# fuzz: ${name}: ${details.numRuns} runs, 0 failures\n`);
+  assert.ok(details.numRuns > 0);
+}
+
 const excerpt = (res: TestResponse) => `${res.status} ${JSON.stringify(res.headers)} ${res.text.slice(0, 300)}`;
 
 function assertApiError(res: TestResponse): void {
@@ -72,7 +80,8 @@ describe('fuzzing', () => {
       printable(40).map((s) => encodeURIComponent(s)),
       fc.constantFrom('%00', '..%2F..', '%E2%82%AC', 'A'.repeat(200)),
     );
-    await fc.assert(
+    await check(
+      'link-token endpoint',
       fc.asyncProperty(
         fc.constantFrom('POST', 'DELETE', 'GET', 'PUT', 'PATCH'),
         orgId,
@@ -93,7 +102,7 @@ describe('fuzzing', () => {
           if (res.status < 300 && res.status !== 204) assert.match(String(res.headers['content-type']), /^application\/vnd\.atlas\.2023-01-01\+json/);
         },
       ),
-      { numRuns: RUNS, interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false },
+      SECONDS,
     );
     // Still serving normally afterwards.
     assert.equal((await bearerCall(server, '/api/atlas/v2/orgs', token)).status, 200);
@@ -113,7 +122,8 @@ describe('fuzzing', () => {
       printable(200),
       fc.jsonValue().map((v) => JSON.stringify(v)),
     );
-    await fc.assert(
+    await check(
+      '/api/oauth/token and /revoke',
       fc.asyncProperty(
         fc.constantFrom('POST', 'GET', 'PUT'),
         fc.constantFrom('/api/oauth/token', '/api/oauth/revoke'),
@@ -138,7 +148,7 @@ describe('fuzzing', () => {
           }
         },
       ),
-      { numRuns: RUNS, interruptAfterTimeLimit: (SECONDS * 1000) / 2, markInterruptAsFailure: false },
+      SECONDS / 2,
     );
     assert.equal((await request(`${server.url}/api/atlas/v2/orgs`, { headers: { accept: ATLAS_JSON, authorization: `Bearer ${token}` } })).status, 200);
   });
