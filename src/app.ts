@@ -60,6 +60,13 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
+    // Errors Fastify raises before routing (an undecodable URL, a path segment over the router's
+    // length limit) get an ApiError like everything else.
+    frameworkErrors: (_error, request, reply) => {
+      const path = request.raw.url?.split('?', 1)[0] ?? '';
+      return sendApiError(reply, new ApiError('INVALID_PATH_PARAMETER', [path.slice(0, 200)]));
+    },
+    routerOptions: { maxParamLength: 500 },
   });
 
   app.decorateRequest('principal', null as unknown as Principal);
@@ -68,9 +75,14 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
 
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(REQUEST_JSON_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Any other body: refused with 415, except on a path that does not exist, which is a 404 first.
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    if (request.is404) done(null, undefined);
+    else done(new ApiError('UNSUPPORTED_MEDIA_TYPE', [describeContentType(request.headers['content-type'])]), undefined);
+  });
 
   app.setErrorHandler((error, request, reply) => {
-    const apiError = toApiError(error, config.bodyLimitBytes);
+    const apiError = toApiError(error, config.bodyLimitBytes, request.headers['content-type']);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
     else if (error instanceof AuthenticationFailed) request.log.debug({ refusal: error.refusal }, 'authentication refused');
     return sendApiError(reply, apiError, request.render?.pretty ?? false);
@@ -135,7 +147,7 @@ interface FastifyLikeError {
   message?: string;
 }
 
-function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
+function toApiError(error: unknown, bodyLimitBytes: number, contentType: string | undefined): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof DomainError) return apiErrorFromDomain(error);
   const e = (error ?? {}) as FastifyLikeError;
@@ -149,7 +161,7 @@ function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('REQUEST_TOO_LARGE', [bodyLimitBytes]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('UNSUPPORTED_MEDIA_TYPE', [mediaTypeFromMessage(e.message)]);
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', [describeContentType(contentType)]);
   }
   if (error instanceof SyntaxError) return new ApiError('MALFORMED_JSON');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
@@ -158,8 +170,8 @@ function toApiError(error: unknown, bodyLimitBytes: number): ApiError {
   return new ApiError('UNEXPECTED_ERROR');
 }
 
-function mediaTypeFromMessage(message: string | undefined): string {
-  return /Content-Type: (.*)$/.exec(message ?? '')?.[1] ?? 'of this request';
+function describeContentType(contentType: string | undefined): string {
+  return contentType ? JSON.stringify(contentType.slice(0, 100)) : '(none)';
 }
 
 function fromValidation(

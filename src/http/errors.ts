@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   INVALID_ATTRIBUTE: { status: 400, detail: 'Invalid attribute %s specified.' },
   MISSING_ATTRIBUTE: { status: 400, detail: 'The required attribute %s was not specified.' },
   INVALID_QUERY_PARAMETER: { status: 400, detail: 'Invalid query parameter %s specified.' },
+  INVALID_PATH_PARAMETER: { status: 400, detail: 'Invalid path parameter %s specified.' },
   INVALID_IP_ADDRESS_OR_CIDR_NOTATION: { status: 400, detail: 'The address %s must be in valid IP address or CIDR notation.' },
   VALIDATION_ERROR: { status: 400, detail: 'The request content produced the validation error: %s.' },
   // pushlink's own: what is wrong with a pasted link-token, in words.

@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../atlasRequest.js';
+import { ApiError } from '../http/errors.js';
 import type { ServiceAccountRecord } from '../store/store.js';
 
 // OAuth 2.0 for service accounts, at Atlas's paths: POST /api/oauth/token (client credentials,
@@ -60,7 +61,9 @@ function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
     .code(error.status)
     .header('cache-control', 'no-store')
     .header('content-type', 'application/json')
-    .send(JSON.stringify({ error: error.error, error_description: error.description }));
+    // Like every pushlink error, the code is in a header too (the body stays RFC 6749's shape).
+    .header('x-error-code', error.error.toUpperCase())
+    .send(Buffer.from(JSON.stringify({ error: error.error, error_description: error.description })));
 }
 
 export function oauthRoutes({ accessTokens }: AppContext): FastifyPluginAsync {
@@ -76,7 +79,7 @@ export function oauthRoutes({ accessTokens }: AppContext): FastifyPluginAsync {
     await app.register(formbody);
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof OAuthError) return sendOAuthError(reply, error);
-      const status = (error as { statusCode?: number }).statusCode;
+      const status = error instanceof ApiError ? error.status : (error as { statusCode?: number }).statusCode;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         return sendOAuthError(reply, new OAuthError(400, 'invalid_request', 'The request could not be read as a form.'));
       }

@@ -20,12 +20,16 @@ export interface TestRequest {
 
 export function request(url: string, options: TestRequest = {}): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
+    // A server may answer (413, 404…) and close before the whole body is written: the answer counts,
+    // the client's failed write after it does not.
+    let answered = false;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
     const req = http.request(
       url,
       { method: options.method ?? 'GET', headers, localAddress: options.localAddress, agent: false },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -41,7 +45,9 @@ export function request(url: string, options: TestRequest = {}): Promise<TestRes
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });

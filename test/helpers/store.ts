@@ -35,10 +35,11 @@ export async function openTestStore(dataDir: string): Promise<{ store: Store; di
 
 /**
  * Environment for `pushlink` processes that should use a fresh store of the suite's back end
- * (with SQLite: their --data-dir; never a PUSHLINK_DATABASE_URL inherited from the developer's shell).
+ * (with SQLite: their --data-dir; never a PUSHLINK_DATABASE_URL inherited from the developer's
+ * shell), and the database URL for opening that store from the test (undefined with SQLite).
  */
-export async function testStoreEnv(): Promise<{ env: NodeJS.ProcessEnv; dispose(): Promise<void> }> {
-  if (TEST_STORE === 'sqlite') return { env: { PUSHLINK_DATABASE_URL: '' }, dispose: async () => {} };
+export async function testStoreEnv(): Promise<{ env: NodeJS.ProcessEnv; databaseUrl: string | undefined; dispose(): Promise<void> }> {
+  if (TEST_STORE === 'sqlite') return { env: { PUSHLINK_DATABASE_URL: '' }, databaseUrl: undefined, dispose: async () => {} };
   const database = await createTestDatabase();
-  return { env: { PUSHLINK_DATABASE_URL: database.url }, dispose: () => database.drop() };
+  return { env: { PUSHLINK_DATABASE_URL: database.url }, databaseUrl: database.url, dispose: () => database.drop() };
 }

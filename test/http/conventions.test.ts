@@ -118,6 +118,33 @@ describe('Atlas conventions over HTTP', () => {
       });
     }
 
+    // Found by fuzzing: Fastify answered these before routing with its own body.
+    it('a path segment too long for the router → 400 INVALID_PATH_PARAMETER', async () => {
+      const res = await post('{}', {}, '');
+      assert.equal(res.status, 201);
+      const long = await bearerCall(server, linkTokensPath('A'.repeat(600)), token, { method: 'POST', json: {} });
+      assert.ok(isApiError(long, 400, 'INVALID_PATH_PARAMETER'), long.text);
+      const bad = await request(`${server.url}/api/atlas/v2/orgs/%E0%A4%A/liveMigrations/linkTokens`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      assert.ok(isApiError(bad, 400, 'INVALID_PATH_PARAMETER'), bad.text);
+    });
+
+    it('an over-long org id the router accepts → 404 INVALID_ORG_ID', async () => {
+      const res = await bearerCall(server, linkTokensPath('a'.repeat(300)), token, { method: 'POST', json: {} });
+      assert.ok(isApiError(res, 404, 'INVALID_ORG_ID'), res.text);
+    });
+
+    it('names the refused content type (or its absence) in a 415', async () => {
+      assert.equal((await post('{}', { 'content-type': 'text/csv' })).json.detail, 'Content type "text/csv" is not supported; send application/json or application/vnd.atlas.<date>+json.');
+      const none = await post('{}', { 'content-type': '' });
+      assert.ok(isApiError(none, 415, 'UNSUPPORTED_MEDIA_TYPE'), none.text);
+      assert.deepEqual(none.json.parameters, ['(none)']);
+    });
+
+    it('a body of any type to a path that does not exist → 404, not 415', async () => {
+      const res = await request(`${server.url}/api/atlas/v2/nowhere`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' });
+      assert.ok(isApiError(res, 404, 'RESOURCE_NOT_FOUND'), res.text);
+    });
+
     it('an unknown path → 404 RESOURCE_NOT_FOUND', async () => {
       const res = await request(`${server.url}/api/atlas/v2/nothing/here?x=1`);
       assert.ok(isApiError(res, 404, 'RESOURCE_NOT_FOUND'));

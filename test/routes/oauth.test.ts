@@ -103,6 +103,16 @@ describe('/api/oauth/token', () => {
     assert.equal(other.json.error, 'unsupported_grant_type');
   });
 
+  // Found by fuzzing: an unparseable JSON body answered with a charset added to the content type.
+  it('answers an unparseable JSON body with 400 invalid_request, plain application/json and X-Error-Code', async () => {
+    const sa = server.bootstrap.serviceAccount;
+    const res = await tokenRequest(`${sa.clientId}:${sa.clientSecret}`, 'grant_type=client_credentials', 'application/json');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers['content-type'], 'application/json');
+    assert.equal(res.headers['x-error-code'], 'INVALID_REQUEST');
+    assert.deepEqual(Object.keys(res.json), ['error', 'error_description']);
+  });
+
   it('answers a non-form body with 400 invalid_request, not a 500', async () => {
     const sa = server.bootstrap.serviceAccount;
     const res = await tokenRequest(`${sa.clientId}:${sa.clientSecret}`, 'grant_type=client_credentials', 'text/plain');
