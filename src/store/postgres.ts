@@ -20,6 +20,7 @@ import {
   type SourceLinkRow,
   type SourceProjectRow,
 } from './postgresStatements.js';
+import { OrgWriteBatcher } from './orgWriteBatcher.js';
 import { takeToken } from './tokenBucket.js';
 import {
   StoreUnavailableError,
@@ -62,11 +63,31 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
+interface ReplaceLinkRow {
+  org_name: string;
+  org_created_at: Date;
+  replaced_public_key: string | null;
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private readonly linkReplacements: OrgWriteBatcher<{ link: LinkRecord; key: ApiKeyRecord }, ReplaceLinkRow | undefined>;
+
+  private constructor(private readonly pool: pg.Pool) {
+    const replace = async (db: pg.Pool | pg.PoolClient, link: LinkRecord, key: ApiKeyRecord) =>
+      (await query<ReplaceLinkRow>(db, SQL.replaceLink, [...apiKeyValues(key), link.accessListIps, link.createdAt])).rows[0];
+    this.linkReplacements = new OrgWriteBatcher({
+      runOne: ({ link, key }) => replace(this.pool, link, key),
+      runGroup: (inputs) =>
+        this.transaction(async (client) => {
+          const rows: Array<ReplaceLinkRow | undefined> = [];
+          for (const { link, key } of inputs) rows.push(await replace(client, link, key));
+          return rows;
+        }),
+    });
+  }
 
   /** Connects, migrates to the current schema (once, even with several instances starting at once). */
   static async open(databaseUrl: string): Promise<PostgresStore> {
@@ -209,12 +230,7 @@ export class PostgresStore implements Store {
   }
 
   async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
-    const { rows } = await query<{ org_name: string; org_created_at: Date; replaced_public_key: string | null }>(
-      this.pool,
-      SQL.replaceLink,
-      [...apiKeyValues(key), link.accessListIps, link.createdAt],
-    );
-    const row = rows[0];
+    const row = await this.linkReplacements.run(link.orgId, { link, key });
     if (!row) return undefined;
     const org: Org = { id: link.orgId, name: row.org_name, createdAt: row.org_created_at.toISOString() };
     return row.replaced_public_key === null ? { org } : { org, replacedPublicKey: row.replaced_public_key };
