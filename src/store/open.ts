@@ -1,7 +1,15 @@
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
-/** The store a data dir names: SQLite in `<dataDir>/pushlink.db`, migrated to the current schema. */
-export async function openStore(options: { dataDir: string }): Promise<Store> {
-  return SqliteStore.open(options.dataDir);
+/**
+ * Where a store lives. Today a data dir (SQLite in `<dataDir>/pushlink.db`); a database URL for
+ * the PostgreSQL back end joins it here, and every command that takes a StoreLocation gets it.
+ */
+export interface StoreLocation {
+  dataDir: string;
+}
+
+/** The store a location names, migrated to the current schema. */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  return SqliteStore.open(location.dataDir);
 }

@@ -1,5 +1,6 @@
 // Schema steps for the SQLite back end, applied in order, each once (recorded in schema_migrations).
-// Never edit a released step: add a new one. Tables keyed by text ids are WITHOUT ROWID: the key is
+// Never edit a released step: add a new one. Version numbers ascend but may leave gaps (a number
+// can be reserved for a step being built on another branch); each missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is
 // the table's own b-tree, one index fewer to update on the hot write.
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -60,6 +61,23 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       );
     `,
   },
+  // Step 2 is reserved for the inventory tables (built on another branch).
+  {
+    version: 3,
+    // Link keys that stopped working, so `pushlink token inspect` can tell a superseded token from
+    // a deleted one. Only the public key is kept. No foreign key to orgs: rows are written on the
+    // hot create path and orgs are never deleted.
+    sql: `
+      CREATE TABLE retired_link_keys (
+        public_key TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        retired_at TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('ROTATED', 'DELETED'))
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+/** How many steps a current database has applied (with gaps, fewer than the highest version). */
+export const SQLITE_SCHEMA_STEPS = SQLITE_MIGRATIONS.length;
