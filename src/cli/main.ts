@@ -5,6 +5,7 @@ import { ConfigError, resolveServeConfig, type ServeOptions } from '../config.js
 import { DomainError } from '../domain/errors.js';
 import * as admin from './admin.js';
 import { serve } from './serve.js';
+import { readTokenArgument, tokenInspect } from './tokenInspect.js';
 
 // The `pushlink` command: the server and the admin commands that work on its data dir.
 
@@ -111,6 +112,18 @@ serviceAccount
   .addOption(dataDirOption())
   .addOption(jsonOption())
   .action((o) => admin.serviceAccountDelete(path.resolve(o.dataDir), o.org, o.clientId, { json: !!o.json }));
+
+const token = program.command('token').description('link-tokens');
+token
+  .command('inspect')
+  .description('decode a link-token (private key masked); with --data-dir, say whether its key is current, superseded or deleted')
+  .argument('<token>', 'the link-token, or - to read it from standard input')
+  .option('--data-dir <dir>', "check the token's key against this server data dir")
+  .addOption(jsonOption())
+  .action(async (argument: string, o) => {
+    const text = await readTokenArgument(argument);
+    await tokenInspect(text, { store: o.dataDir === undefined ? undefined : { dataDir: path.resolve(o.dataDir) } }, { json: !!o.json });
+  });
 
 try {
   await program.parseAsync(process.argv);
