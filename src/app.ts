@@ -7,30 +7,40 @@ import { DomainError } from './domain/errors.js';
 import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
 import type { RenderOptions } from './http/render.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
+import { requestIdFor } from './observability/logging.js';
+import { Metrics } from './observability/metrics.js';
+import { observeRequests } from './observability/requestHooks.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
+import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
+import { probeRoutes } from './routes/probes.js';
 import type { Store } from './store/store.js';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
 // One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →
-// store. Every refusal is an ApiError rendered by the one error handler.
+// store. Every refusal is an ApiError rendered by the one error handler. Beside the Atlas API:
+// /healthz, /readyz and /metrics (routes/probes.ts, routes/metrics.ts).
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** The app's metrics; a fresh set when not given. */
+  metrics?: Metrics;
+  /** Serve GET /metrics on this app (false when a separate metrics listener serves it). */
+  serveMetrics?: boolean;
 }
-
-export const SECRET_LOG_PATHS = ['req.headers.authorization', 'headers.authorization', 'body.linkToken'];
 
 export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
   const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
-  const context: AppContext = { config, store, authenticator, accessTokens };
+  const metrics = options.metrics ?? new Metrics();
+  const context: AppContext = { config, store, authenticator, accessTokens, metrics };
 
   const app = Fastify({
     logger: options.logger ?? false,
     // One log line per request, written by our onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     // Bodies are validated as sent: no coercion, no silently dropped fields (Atlas refuses unknown ones).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
@@ -47,6 +57,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, config.bodyLimitBytes);
+    metrics.observeRefusal(apiError, request.routeOptions.url);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
     else if (error instanceof AuthenticationFailed) request.log.debug({ refusal: error.refusal }, 'authentication refused');
     return sendApiError(reply, apiError, request.render?.pretty ?? false);
@@ -56,27 +67,23 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])),
   );
 
-  // Registered only when the level shows it: the hook costs on every request even when pino drops the line.
-  if (['info', 'debug', 'trace'].includes(app.log.level)) {
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          route: request.routeOptions.url,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-          principal: request.principal?.id,
-          remote: request.ip,
-        },
-        'request',
-      );
-    });
-  }
+  observeRequests(app, metrics);
+  const stopObservingCommits = store.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));
+  if (stopObservingCommits) app.addHook('onClose', async () => stopObservingCommits());
 
   await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
   await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
   await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
+  await app.register(probeRoutes(store));
+  if (options.serveMetrics ?? true) await app.register(metricsRoute(metrics));
 
+  return app;
+}
+
+/** A plain-HTTP app serving only GET /metrics, for `--metrics-port`. */
+export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(metricsRoute(metrics));
   return app;
 }
 

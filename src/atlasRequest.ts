@@ -7,6 +7,7 @@ import { ApiError } from './http/errors.js';
 import { enforceRateLimit } from './http/ratelimit.js';
 import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
 import { negotiateVersion, versionedContentType } from './http/versioning.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/store.js';
 
 // The path every Atlas request takes before its route runs, in order: render options →
@@ -30,6 +31,7 @@ export interface AppContext {
   store: Store;
   authenticator: Authenticator;
   accessTokens: AccessTokens;
+  metrics: Metrics;
 }
 
 declare module 'fastify' {

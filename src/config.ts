@@ -4,9 +4,14 @@ import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js'
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
 // validated once here so nothing downstream re-checks it.
 
+/** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Serve /metrics on its own plain-HTTP listener (same host) instead of the API port. */
+  metricsPort: number | undefined;
   dataDir: string;
   rateLimit: RateLimitConfig;
   /** How long a digest nonce is fresh; after that a correct answer gets stale=true. */
@@ -15,18 +20,21 @@ export interface ServerConfig {
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
   logLevel: string;
+  logFormat: LogFormat;
   bootstrapOrgName: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
+  metricsPort: undefined,
   dataDir: './data',
   rateLimit: ATLAS_ORG_RATE_LIMIT,
   nonceTtlMs: 300_000,
   accessTokenTtlSeconds: 3600,
   bodyLimitBytes: 64 * 1024,
   logLevel: 'info',
+  logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
 };
 
@@ -38,10 +46,12 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 export interface ServeOptions {
   host?: string;
   port?: string;
+  metricsPort?: string;
   dataDir?: string;
   rateLimit?: string;
   rateLimitCapacity?: string;
@@ -50,6 +60,7 @@ export interface ServeOptions {
   nonceTtl?: string;
   tokenTtl?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
@@ -81,19 +92,28 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
       : DEFAULT_CONFIG.rateLimit.refillPeriodMs,
   };
 
+  const metricsPortText = pick(options.metricsPort, 'PUSHLINK_METRICS_PORT');
+  const metricsPort = metricsPortText === undefined ? undefined : integer('--metrics-port', metricsPortText, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('--metrics-port must differ from --port');
+
   const nonceTtlText = pick(options.nonceTtl, 'PUSHLINK_NONCE_TTL');
   const tokenTtlText = pick(options.tokenTtl, 'PUSHLINK_TOKEN_TTL');
   const logLevel = (pick(options.logLevel, 'PUSHLINK_LOG_LEVEL') ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`--log-format is one of ${LOG_FORMATS.join(', ')}`);
 
   return {
     ...DEFAULT_CONFIG,
     host,
     port,
+    metricsPort,
     dataDir,
     rateLimit,
     nonceTtlMs: nonceTtlText ? integer('--nonce-ttl', nonceTtlText, 1, 86_400) * 1000 : DEFAULT_CONFIG.nonceTtlMs,
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,
     logLevel,
+    logFormat,
   };
 }
+

@@ -28,6 +28,7 @@ program
   .description('run the server (default 127.0.0.1:8080, data in ./data)')
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')
   .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080)')
+  .option('--metrics-port <port>', 'serve /metrics on this port only, plain HTTP (env PUSHLINK_METRICS_PORT; default: on the API port)')
   .option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR; default ./data)')
   .option('--rate-limit <on|off>', 'Atlas rate limiting (env PUSHLINK_RATE_LIMIT; default on)')
   .option('--rate-limit-capacity <n>', 'bucket capacity per org (default 500)')
@@ -36,6 +37,7 @@ program
   .option('--nonce-ttl <seconds>', 'digest nonce lifetime (default 300)')
   .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
+  .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
   .action(async (options: ServeOptions) => {
     await serve(resolveServeConfig(options));
   });

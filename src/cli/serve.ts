@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { buildApp, SECRET_LOG_PATHS } from '../app.js';
+import { buildApp, buildMetricsApp } from '../app.js';
 import type { ServerConfig } from '../config.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
+import { loggerOptions } from '../observability/logging.js';
+import { Metrics } from '../observability/metrics.js';
 import { openStore } from '../store/open.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 
@@ -10,12 +12,13 @@ const PRUNE_INTERVAL_MS = 60_000;
 /** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store. */
 export async function serve(config: ServerConfig): Promise<void> {
   const store = await openStore(config);
+  const metrics = new Metrics();
   const app = await buildApp(config, store, {
-    logger: {
-      level: config.logLevel,
-      redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' },
-    },
+    logger: await loggerOptions(config.logLevel, config.logFormat),
+    metrics,
+    serveMetrics: config.metricsPort === undefined,
   });
+  const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(metrics);
   const log = app.log;
 
   const bootstrapped = await bootstrapIfEmpty(store, config.bootstrapOrgName, async (credentials) => {
@@ -38,7 +41,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(pruner);
     try {
-      await app.close();
+      await Promise.all([app.close(), metricsApp?.close()]);
       await store.close();
       process.exit(0);
     } catch (error) {
@@ -49,8 +52,11 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  const address = await app.listen({ host: config.host, port: config.port });
-  // One plain line for people and scripts (with --port 0 it is the only way to learn the port).
-  process.stdout.write(`pushlink listening on ${address}\n`);
-  process.stdout.write(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFile})\n`);
+  // Plain lines for people and scripts (with --port 0 they are the only way to learn the ports).
+  // "listening" comes last, so whoever waits for it has read the others.
+  const lines: string[] = [];
+  if (metricsApp) lines.push(`pushlink metrics on ${await metricsApp.listen({ host: config.host, port: config.metricsPort })}/metrics`);
+  lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFile})`);
+  lines.push(`pushlink listening on ${await app.listen({ host: config.host, port: config.port })}`);
+  process.stdout.write(lines.join('\n') + '\n');
 }
