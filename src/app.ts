@@ -4,7 +4,7 @@ import type { ServerConfig } from './config.js';
 import { AccessTokens } from './auth/oauth.js';
 import { Authenticator, AuthenticationFailed, type Principal } from './auth/principal.js';
 import { DomainError } from './domain/errors.js';
-import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
+import { ApiError, apiErrorAsRawHttpResponse, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
 import type { RenderOptions } from './http/render.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { requestIdFor } from './observability/logging.js';
@@ -16,6 +16,8 @@ import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
 import { probeRoutes } from './routes/probes.js';
 import type { Store } from './store/store.js';
+import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
+import type { Server as TlsServer } from 'node:tls';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
 // One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →
@@ -24,6 +26,8 @@ import type { Store } from './store/store.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string; key: string };
   /** The app's metrics; a fresh set when not given. */
   metrics?: Metrics;
   /** Serve GET /metrics on this app (false when a separate metrics listener serves it). */
@@ -36,7 +40,9 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   const metrics = options.metrics ?? new Metrics();
   const context: AppContext = { config, store, authenticator, accessTokens, metrics };
 
+  // Fastify types an HTTPS instance apart from an HTTP one; everything here uses what both share.
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: options.logger ?? false,
     // One log line per request, written by our onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -46,7 +52,8 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
-  });
+  }) as unknown as FastifyInstance;
+  if (options.https) answerPlainHttpOnHttpsPort(app.server as unknown as TlsServer, app.log);
 
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('render', null as unknown as RenderOptions);
@@ -153,13 +160,5 @@ function answerClientError(error: Error & { code?: string }, socket: import('nod
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new ApiError('REQUEST_HEADER_FIELDS_TOO_LARGE')
       : new ApiError('INVALID_REQUEST', ['the request could not be parsed as HTTP/1.1']);
-  const body = JSON.stringify(apiError.body());
-  socket.end(
-    `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `X-Error-Code: ${apiError.errorCode}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-      body,
-  );
+  socket.end(apiErrorAsRawHttpResponse(apiError));
 }

@@ -4,12 +4,17 @@ import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js'
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
 // validated once here so nothing downstream re-checks it.
 
+/** Where the server's certificate comes from: files the operator made, or a local CA in the data dir. */
+export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
+
 /** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface ServerConfig {
   host: string;
   port: number;
+  /** HTTPS when set; plain HTTP otherwise. */
+  tls: TlsSetting | undefined;
   /** Serve /metrics on its own plain-HTTP listener (same host) instead of the API port. */
   metricsPort: number | undefined;
   dataDir: string;
@@ -27,6 +32,7 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   port: 8080,
+  tls: undefined,
   metricsPort: undefined,
   dataDir: './data',
   rateLimit: ATLAS_ORG_RATE_LIMIT,
@@ -51,6 +57,9 @@ const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 export interface ServeOptions {
   host?: string;
   port?: string;
+  tls?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   metricsPort?: string;
   dataDir?: string;
   rateLimit?: string;
@@ -92,6 +101,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
       : DEFAULT_CONFIG.rateLimit.refillPeriodMs,
   };
 
+  const tls = resolveTls(pick(options.tls, 'PUSHLINK_TLS'), pick(options.tlsCert, 'PUSHLINK_TLS_CERT'), pick(options.tlsKey, 'PUSHLINK_TLS_KEY'));
   const metricsPortText = pick(options.metricsPort, 'PUSHLINK_METRICS_PORT');
   const metricsPort = metricsPortText === undefined ? undefined : integer('--metrics-port', metricsPortText, 0, 65535);
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('--metrics-port must differ from --port');
@@ -107,6 +117,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     ...DEFAULT_CONFIG,
     host,
     port,
+    tls,
     metricsPort,
     dataDir,
     rateLimit,
@@ -117,3 +128,14 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   };
 }
 
+/** `--tls self-signed`, or `--tls-cert` with `--tls-key`; neither means plain HTTP. */
+function resolveTls(mode: string | undefined, certFile: string | undefined, keyFile: string | undefined): TlsSetting | undefined {
+  if (mode !== undefined) {
+    if (mode.toLowerCase() !== 'self-signed') throw new ConfigError(`--tls takes self-signed, got "${mode}" (for your own certificate use --tls-cert and --tls-key)`);
+    if (certFile !== undefined || keyFile !== undefined) throw new ConfigError('--tls self-signed and --tls-cert/--tls-key exclude each other');
+    return { kind: 'self-signed' };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
+  return { kind: 'files', certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}

@@ -1,21 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BootstrapCredentials } from '../domain/bootstrap.js';
+import { writeFileAtomically } from '../files.js';
 
 export const BOOTSTRAP_FILE_NAME = 'bootstrap.json';
 
 /** Writes bootstrap.json readable by its owner only, atomically (temp file, fsync, rename). */
 export async function writeBootstrapFile(dataDir: string, credentials: BootstrapCredentials): Promise<string> {
   const file = path.join(dataDir, BOOTSTRAP_FILE_NAME);
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.promises.open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(credentials, null, 2) + '\n');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.chmod(temp, 0o600);
-  await fs.promises.rename(temp, file);
+  await writeFileAtomically(file, JSON.stringify(credentials, null, 2) + '\n', 0o600);
   return file;
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import crypto from 'node:crypto';
 
 // A small HTTP client for tests: real sockets (so access lists see real peer addresses), raw
@@ -16,15 +17,19 @@ export interface TestRequest {
   headers?: Record<string, string | undefined>;
   body?: string | Buffer;
   localAddress?: string;
+  /** For https:// URLs: the only certificates trusted (like curl --cacert). */
+  ca?: string | string[];
 }
 
 export function request(url: string, options: TestRequest = {}): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
-    const req = http.request(
+    const secure = url.startsWith('https:');
+    const send = secure ? https.request : http.request;
+    const req = send(
       url,
-      { method: options.method ?? 'GET', headers, localAddress: options.localAddress, agent: false },
+      { method: options.method ?? 'GET', headers, localAddress: options.localAddress, agent: false, ...(secure ? { ca: options.ca } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
