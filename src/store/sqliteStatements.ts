@@ -134,10 +134,11 @@ export function prepareStatements(db: Database) {
     ),
     deleteLink: p('DELETE FROM links WHERE org_id = ?'),
     deleteLinkByKey: p('DELETE FROM links WHERE api_key_id = ?'),
-    retireLinkKey: p(
-      'INSERT OR REPLACE INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)',
+    retireLinkKey: p('INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)'),
+    // The latest record wins should a public key ever be minted again after it was retired.
+    findRetiredLinkKey: p(
+      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = ? ORDER BY rowid DESC LIMIT 1',
     ),
-    findRetiredLinkKey: p('SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = ?'),
     revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
     isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),
     findTokenSubject: p(

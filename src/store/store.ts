@@ -118,7 +118,11 @@ export interface Store {
   replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
-  /** The record of a link key that was rotated away or deleted, if this store ever held it. */
+  /**
+   * The record of a link key that was rotated away or deleted, if this store ever held it. For
+   * rare, offline use (token inspect): a back end may keep the records append-only and scan them,
+   * so the hot write (every rotation adds one) stays cheap.
+   */
   findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
 
   revokeAccessToken(jti: string, expiresAtMs: number): Promise<void>;

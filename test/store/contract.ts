@@ -137,6 +137,12 @@ export function storeContract(name: string, open: () => Promise<Store>, teardown
       await store.insertApiKey(user.record);
       await store.deleteApiKey(org.id, user.record.publicKey);
       assert.equal(await store.findRetiredLinkKey(user.record.publicKey), undefined);
+
+      // Should a retired public key ever be minted again, its latest retirement is the one told.
+      const reused = { ...linkKey(org.id).record, publicKey: first.record.publicKey };
+      await store.replaceLink(at({ record: reused } as ReturnType<typeof linkKey>), reused);
+      assert.equal(await store.deleteLink(org.id), true);
+      assert.equal((await store.findRetiredLinkKey(first.record.publicKey))?.reason, 'DELETED');
     });
 
     it('retires nothing when a replacement fails', async () => {

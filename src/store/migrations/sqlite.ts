@@ -65,15 +65,18 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
   {
     version: 3,
     // Link keys that stopped working, so `pushlink token inspect` can tell a superseded token from
-    // a deleted one. Only the public key is kept. No foreign key to orgs: rows are written on the
-    // hot create path and orgs are never deleted.
+    // a deleted one. Only the public key is kept. A rowid table with no other index: every create
+    // that rotates a link appends a row here on the hot path, and appending in rowid order dirties
+    // one page per commit, where a b-tree keyed by (random) public key would dirty one page per
+    // row and grow the WAL accordingly. Lookups (token inspect, rare) scan. No foreign key to
+    // orgs: orgs are never deleted.
     sql: `
       CREATE TABLE retired_link_keys (
-        public_key TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
         org_id TEXT NOT NULL,
         retired_at TEXT NOT NULL,
         reason TEXT NOT NULL CHECK (reason IN ('ROTATED', 'DELETED'))
-      ) WITHOUT ROWID;
+      );
     `,
   },
 ];
