@@ -4,30 +4,16 @@ import type { FastifyServerOptions } from 'fastify';
 import type { LogFormat } from '../config.js';
 
 // Logging: pino through Fastify, one JSON object a line (readable lines on a terminal). Secrets
-// never reach a log: request and response bodies are never logged, and in case a header or a
-// decoded token is ever passed to a log call, these paths are censored at every level.
+// never reach a log: request and response bodies are never logged, and in case a header, a body
+// or a decoded token or credential is ever passed to a log call, these paths are censored at
+// every level. No path starts with a wildcard: pino would then run every value of every line
+// (and every request's child-logger bindings) through the censor, about 1 µs per request.
 
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-  'authorization',
-  'body',
-  'req.body',
-  '*.linkToken',
-  'linkToken',
-  '*.privateApiKey',
-  'privateApiKey',
-  '*.privateKey',
-  'privateKey',
-  '*.clientSecret',
-  'clientSecret',
-  '*.client_secret',
-  '*.access_token',
-  '*.accessToken',
-  '*.password',
-];
+const SECRET_FIELDS = ['authorization', 'cookie', 'linkToken', 'privateApiKey', 'privateKey', 'clientSecret', 'client_secret', 'access_token', 'accessToken', 'password'];
+const SECRET_PARENTS = ['headers', 'req.headers', 'token', 'credentials', 'account', 'key', 'apiKey', 'serviceAccount', 'contents'];
+
+/** Bodies are censored whole; secret fields at the top level and under the parents above. */
+export const REDACTED_PATHS = ['body', 'req.body', ...SECRET_FIELDS, ...SECRET_PARENTS.flatMap((parent) => SECRET_FIELDS.map((field) => `${parent}.${field}`))];
 
 export type LoggerOptions = Exclude<NonNullable<FastifyServerOptions['logger']>, boolean>;
 
