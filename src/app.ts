@@ -1,3 +1,4 @@
+import type { Server as TlsServer } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './atlasRequest.js';
 import type { ServerConfig } from './config.js';
@@ -17,7 +18,6 @@ import { orgRoutes } from './routes/orgs.js';
 import { probeRoutes } from './routes/probes.js';
 import type { Store } from './store/store.js';
 import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
-import type { Server as TlsServer } from 'node:tls';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
 // One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →

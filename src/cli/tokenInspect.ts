@@ -17,7 +17,10 @@ export async function readTokenArgument(argument: string, stdin: NodeJS.Readable
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-/** Opens the store only when it exists: inspecting must never create a database. */
+/**
+ * Opens the store only when it exists: inspecting must never create a database. For a data dir
+ * that means its SQLite file; when StoreLocation gains a database URL, that case connects instead.
+ */
 async function statusIn(location: StoreLocation, contents: Parameters<typeof linkKeyStatus>[1]): Promise<LinkKeyStatus> {
   if (!fs.existsSync(path.join(location.dataDir, SQLITE_FILE_NAME))) {
     throw new ConfigError(`no pushlink database in ${location.dataDir}`);
