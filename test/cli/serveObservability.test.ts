@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import { ATLAS_JSON, digestRequest, request, type TestRequest } from '../helpers/http.js';
 import { metric, scrape } from '../helpers/metrics.js';
-import { startProcess, type ServerProcess } from '../helpers/process.js';
+import { readBootstrap, startProcess, type ServerProcess } from '../helpers/process.js';
 import { tempDir } from '../helpers/server.js';
 
 // The real binary's request logs and metrics listener: a full scenario at trace level leaves no
 // secret in the output and the request id on every line written while a request was handled.
 
-interface Bootstrap {
-  orgId: string;
-  apiKey: { publicKey: string; privateKey: string };
-  serviceAccount: { clientId: string; clientSecret: string };
-}
-
-const readBootstrap = (dir: string): Bootstrap => JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
 const JSON_HEADERS = { accept: ATLAS_JSON, 'content-type': 'application/json' };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -26,7 +19,7 @@ interface Scenario {
   requests: Array<{ id: string; route: string; status: number; principal?: string }>;
 }
 
-async function runScenario(server: ServerProcess, boot: Bootstrap): Promise<Scenario> {
+async function runScenario(server: ServerProcess, boot: BootstrapCredentials): Promise<Scenario> {
   const requests: Scenario['requests'] = [];
   const linkPath = `/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`;
   const linkRoute = '/api/atlas/v2/orgs/:orgId/liveMigrations/linkTokens';

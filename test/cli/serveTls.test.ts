@@ -4,29 +4,23 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import { selfSignedFiles } from '../../src/tls/selfSigned.js';
 import { httpsAgentTrusting, readTrustedCa } from '../../src/tls/trust.js';
 import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
-import { runCli, startProcess, type ServerProcess } from '../helpers/process.js';
+import { readBootstrap, runCli, startProcess, type ServerProcess } from '../helpers/process.js';
 import { tempDir } from '../helpers/server.js';
 
 // The real binary over HTTPS: --tls self-signed makes a local CA on first start and keeps it;
 // Atlas calls (digest and OAuth) work trusting that CA and nothing else; plain HTTP to the port
 // gets a clear 400; --tls-cert/--tls-key serve a given certificate.
 
-interface Bootstrap {
-  orgId: string;
-  apiKey: { publicKey: string; privateKey: string };
-  serviceAccount: { clientId: string; clientSecret: string };
-}
-
-const readBootstrap = (dir: string): Bootstrap => JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
 const JSON_HEADERS = { accept: ATLAS_JSON, 'content-type': 'application/json' };
 
 describe('pushlink serve --tls self-signed (real process)', () => {
   let dataDir: string;
   let server: ServerProcess;
-  let boot: Bootstrap;
+  let boot: BootstrapCredentials;
   let ca: string[];
   before(async () => {
     dataDir = tempDir();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
-import { CLI, runCli, startProcess, type ServerProcess } from '../helpers/process.js';
+import { CLI, readBootstrap, runCli, startProcess, type ServerProcess } from '../helpers/process.js';
 import { tempDir } from '../helpers/server.js';
 
 // `pushlink token inspect`: offline decoding, stdin, JSON, and the key's state against a data dir
@@ -23,7 +23,7 @@ function runWithStdin(args: string[], input: string): Promise<{ stdout: string; 
 describe('pushlink token inspect', () => {
   let dir: string;
   let server: ServerProcess;
-  let boot: { orgId: string; apiKey: { publicKey: string; privateKey: string } };
+  let boot: BootstrapCredentials;
   const create = async (): Promise<string> => {
     const res = await digestRequest(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
       method: 'POST',
@@ -38,7 +38,7 @@ describe('pushlink token inspect', () => {
   before(async () => {
     dir = tempDir();
     server = await startProcess(['serve', '--port', '0', '--data-dir', dir, '--log-level', 'warn']);
-    boot = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
+    boot = readBootstrap(dir);
   });
   after(async () => {
     await server.stop();
