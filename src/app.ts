@@ -1,23 +1,31 @@
+import type { Server as TlsServer } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './atlasRequest.js';
 import type { ServerConfig } from './config.js';
 import { AccessTokens } from './auth/oauth.js';
 import { Authenticator, AuthenticationFailed, type Principal } from './auth/principal.js';
 import { DomainError } from './domain/errors.js';
-import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
+import { ApiError, apiErrorAsRawHttpResponse, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
 import type { RenderOptions } from './http/render.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
+import { requestIdFor } from './observability/logging.js';
+import { Metrics } from './observability/metrics.js';
+import { observeRequests } from './observability/requestHooks.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { liveExportRoutes } from './routes/liveExport.js';
 import { liveMigrationInventoryRoutes } from './routes/liveMigrationInventory.js';
+import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
+import { probeRoutes } from './routes/probes.js';
 import type { Store } from './store/store.js';
 import { LinkSyncer } from './sync/linkSyncer.js';
+import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
 // One request path: the Atlas checks (atlasRequest.ts) → route (schema-validated body) → domain →
-// store. Every refusal is an ApiError rendered by the one error handler.
+// store. Every refusal is an ApiError rendered by the one error handler. Beside the API:
+// /healthz, /readyz and /metrics (routes/probes.ts, routes/metrics.ts).
 //
 // Roles: `atlas` serves the Atlas Administration API (and pushlink's private inventory endpoint)
 // from `store`; `source` serves the Cloud Manager / Ops Manager link API from `store`; `both`
@@ -27,6 +35,12 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** With role `both`: the source side's store. */
   sourceStore?: Store;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string; key: string };
+  /** The app's metrics; a fresh set when not given. */
+  metrics?: Metrics;
+  /** Serve GET /metrics on this app (false when a separate metrics listener serves it). */
+  serveMetrics?: boolean;
 }
 
 declare module 'fastify' {
@@ -38,23 +52,25 @@ declare module 'fastify' {
   }
 }
 
-async function makeContext(config: ServerConfig, store: Store): Promise<AppContext> {
+async function makeContext(config: ServerConfig, store: Store, metrics: Metrics): Promise<AppContext> {
   const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
   const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
-  return { config, store, authenticator, accessTokens };
+  return { config, store, authenticator, accessTokens, metrics };
 }
-
-export const SECRET_LOG_PATHS = ['req.headers.authorization', 'headers.authorization', 'body.linkToken'];
 
 export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const servesAtlas = config.role !== 'source';
   const sourceStore = config.role === 'source' ? store : config.role === 'both' ? options.sourceStore : undefined;
   if (config.role === 'both' && !sourceStore) throw new Error('role both needs a source store');
+  const metrics = options.metrics ?? new Metrics();
 
+  // Fastify types an HTTPS instance apart from an HTTP one; everything here uses what both share.
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: options.logger ?? false,
     // One log line per request, written by our onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     // Bodies are validated as sent: no coercion, no silently dropped fields (Atlas refuses unknown ones).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
@@ -67,7 +83,8 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
       return sendApiError(reply, new ApiError('INVALID_PATH_PARAMETER', [path.slice(0, 200)]));
     },
     routerOptions: { maxParamLength: 500 },
-  });
+  }) as unknown as FastifyInstance;
+  if (options.https) answerPlainHttpOnHttpsPort(app.server as unknown as TlsServer, app.log);
 
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('render', null as unknown as RenderOptions);
@@ -83,6 +100,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, config.bodyLimitBytes, request.headers['content-type']);
+    metrics.observeRefusal(apiError, request.routeOptions.url);
     if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
     else if (error instanceof AuthenticationFailed) request.log.debug({ refusal: error.refusal }, 'authentication refused');
     return sendApiError(reply, apiError, request.render?.pretty ?? false);
@@ -92,25 +110,14 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])),
   );
 
-  // Registered only when the level shows it: the hook costs on every request even when pino drops the line.
-  if (['info', 'debug', 'trace'].includes(app.log.level)) {
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          route: request.routeOptions.url,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-          principal: request.principal?.id,
-          remote: request.ip,
-        },
-        'request',
-      );
-    });
+  observeRequests(app, metrics);
+  for (const observed of sourceStore && sourceStore !== store ? [store, sourceStore] : [store]) {
+    const stopObservingCommits = observed.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));
+    if (stopObservingCommits) app.addHook('onClose', async () => stopObservingCommits());
   }
 
   if (servesAtlas) {
-    const context = await makeContext(config, store);
+    const context = await makeContext(config, store, metrics);
     await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
@@ -120,7 +127,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.decorate('atlasBaseUrl', config.atlasUrl);
   app.decorate('linkSyncer', null);
   if (sourceStore) {
-    const sourceContext = await makeContext(config, sourceStore);
+    const sourceContext = await makeContext(config, sourceStore, metrics);
     const syncer = new LinkSyncer(
       sourceStore,
       () => {
@@ -135,7 +142,16 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     app.addHook('onReady', async () => syncer.start());
     app.addHook('onClose', async () => syncer.stop());
   }
+  await app.register(probeRoutes(sourceStore && sourceStore !== store ? [store, sourceStore] : [store]));
+  if (options.serveMetrics ?? true) await app.register(metricsRoute(metrics));
 
+  return app;
+}
+
+/** A plain-HTTP app serving only GET /metrics, for `--metrics-port`. */
+export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(metricsRoute(metrics));
   return app;
 }
 
@@ -205,13 +221,5 @@ function answerClientError(error: Error & { code?: string }, socket: import('nod
     error.code === 'HPE_HEADER_OVERFLOW'
       ? new ApiError('REQUEST_HEADER_FIELDS_TOO_LARGE')
       : new ApiError('INVALID_REQUEST', ['the request could not be parsed as HTTP/1.1']);
-  const body = JSON.stringify(apiError.body());
-  socket.end(
-    `HTTP/1.1 ${apiError.status} ${apiError.reason}\r\n` +
-      'Connection: close\r\n' +
-      'Content-Type: application/json\r\n' +
-      `X-Error-Code: ${apiError.errorCode}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
-      body,
-  );
+  socket.end(apiErrorAsRawHttpResponse(apiError));
 }

@@ -7,6 +7,7 @@ import { ApiError } from './http/errors.js';
 import { enforceRateLimit } from './http/ratelimit.js';
 import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
 import { negotiateVersion, versionedContentType } from './http/versioning.js';
+import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/store.js';
 
 // The path every request to an Atlas (or Cloud Manager / Ops Manager) public API operation takes
@@ -36,6 +37,7 @@ export interface AppContext {
   store: Store;
   authenticator: Authenticator;
   accessTokens: AccessTokens;
+  metrics: Metrics;
 }
 
 declare module 'fastify' {

@@ -7,10 +7,20 @@ import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js'
 /** Which side(s) of a live-migration link this process plays. */
 export type ServerRole = 'atlas' | 'source' | 'both';
 
+/** Where the server's certificate comes from: files the operator made, or a local CA in the data dir. */
+export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
+
+/** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 export interface ServerConfig {
   role: ServerRole;
   host: string;
   port: number;
+  /** HTTPS when set; plain HTTP otherwise. */
+  tls: TlsSetting | undefined;
+  /** Serve /metrics on its own plain-HTTP listener (same host) instead of the API port. */
+  metricsPort: number | undefined;
   /** Atlas side's data (and the source side's, with --role source). */
   dataDir: string;
   /** PostgreSQL connection URL; undefined = SQLite in dataDir. */
@@ -30,6 +40,7 @@ export interface ServerConfig {
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
   logLevel: string;
+  logFormat: LogFormat;
   bootstrapOrgName: string;
 }
 
@@ -37,6 +48,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   role: 'atlas',
   host: '127.0.0.1',
   port: 8080,
+  tls: undefined,
+  metricsPort: undefined,
   dataDir: './data',
   sourceDataDir: './data/source',
   atlasUrl: undefined,
@@ -47,6 +60,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   accessTokenTtlSeconds: 3600,
   bodyLimitBytes: 64 * 1024,
   logLevel: 'info',
+  logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
 };
 
@@ -58,6 +72,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 export interface ServeOptions {
   role?: string;
@@ -66,6 +81,10 @@ export interface ServeOptions {
   syncTimeout?: string;
   host?: string;
   port?: string;
+  tls?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  metricsPort?: string;
   dataDir?: string;
   databaseUrl?: string;
   rateLimit?: string;
@@ -75,6 +94,7 @@ export interface ServeOptions {
   nonceTtl?: string;
   tokenTtl?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 export const SOURCE_DEFAULT_PORT = 8081;
@@ -137,16 +157,25 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
       : DEFAULT_CONFIG.rateLimit.refillPeriodMs,
   };
 
+  const tls = resolveTls(pick(options.tls, 'PUSHLINK_TLS'), pick(options.tlsCert, 'PUSHLINK_TLS_CERT'), pick(options.tlsKey, 'PUSHLINK_TLS_KEY'));
+  const metricsPortText = pick(options.metricsPort, 'PUSHLINK_METRICS_PORT');
+  const metricsPort = metricsPortText === undefined ? undefined : integer('--metrics-port', metricsPortText, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('--metrics-port must differ from --port');
+
   const nonceTtlText = pick(options.nonceTtl, 'PUSHLINK_NONCE_TTL');
   const tokenTtlText = pick(options.tokenTtl, 'PUSHLINK_TOKEN_TTL');
   const logLevel = (pick(options.logLevel, 'PUSHLINK_LOG_LEVEL') ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`--log-format is one of ${LOG_FORMATS.join(', ')}`);
 
   return {
     ...DEFAULT_CONFIG,
     role,
     host,
     port,
+    tls,
+    metricsPort,
     dataDir,
     databaseUrl,
     sourceDataDir: path.join(dataDir, 'source'),
@@ -157,5 +186,18 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     nonceTtlMs: nonceTtlText ? integer('--nonce-ttl', nonceTtlText, 1, 86_400) * 1000 : DEFAULT_CONFIG.nonceTtlMs,
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,
     logLevel,
+    logFormat,
   };
+}
+
+/** `--tls self-signed`, or `--tls-cert` with `--tls-key`; neither means plain HTTP. */
+function resolveTls(mode: string | undefined, certFile: string | undefined, keyFile: string | undefined): TlsSetting | undefined {
+  if (mode !== undefined) {
+    if (mode.toLowerCase() !== 'self-signed') throw new ConfigError(`--tls takes self-signed, got "${mode}" (for your own certificate use --tls-cert and --tls-key)`);
+    if (certFile !== undefined || keyFile !== undefined) throw new ConfigError('--tls self-signed and --tls-cert/--tls-key exclude each other');
+    return { kind: 'self-signed' };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
+  return { kind: 'files', certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }

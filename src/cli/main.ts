@@ -10,6 +10,7 @@ import * as admin from './admin.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
+import { readTokenArgument, tokenInspect } from './tokenInspect.js';
 import type { SourceDeployment } from '../store/store.js';
 
 // The `pushlink` command: the server and the admin commands that work on its store.
@@ -44,6 +45,10 @@ program
   .option('--sync-timeout <seconds>', 'source side: upper bound of one call to Atlas (default 5)')
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')
   .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080, 8081 for --role source)')
+  .option('--tls <self-signed>', 'serve HTTPS with a local CA kept in <data-dir>/tls (env PUSHLINK_TLS)')
+  .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain) (env PUSHLINK_TLS_CERT)')
+  .option('--tls-key <file>', 'private key of --tls-cert, PEM (env PUSHLINK_TLS_KEY)')
+  .option('--metrics-port <port>', 'serve /metrics on this port only, plain HTTP (env PUSHLINK_METRICS_PORT; default: on the API port)')
   .option('--data-dir <dir>', 'data directory (env PUSHLINK_DATA_DIR; default ./data, ./data-source for --role source)')
   .option('--database-url <url>', 'PostgreSQL URL (env PUSHLINK_DATABASE_URL); default: SQLite in the data dir')
   .option('--rate-limit <on|off>', 'Atlas rate limiting (env PUSHLINK_RATE_LIMIT; default on)')
@@ -53,6 +58,7 @@ program
   .option('--nonce-ttl <seconds>', 'digest nonce lifetime (default 300)')
   .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
+  .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
   .action(async (options: ServeOptions) => {
     await serve(resolveServeConfig(options));
   });
@@ -250,6 +256,23 @@ program
       { json: !!o.json },
     ),
   );
+
+const token = program.command('token').description('link-tokens');
+token
+  .command('inspect')
+  .description('decode a link-token (private key masked); with --data-dir or --database-url, say whether its key is current, superseded or deleted')
+  .argument('<token>', 'the link-token, or - to read it from standard input')
+  .option('--data-dir <dir>', "check the token's key against this server data dir")
+  .option('--database-url <url>', "check the token's key against this PostgreSQL database")
+  .addOption(jsonOption())
+  .action(async (argument: string, o) => {
+    const text = await readTokenArgument(argument);
+    const store =
+      o.dataDir === undefined && o.databaseUrl === undefined
+        ? undefined
+        : { dataDir: path.resolve(o.dataDir ?? '.'), databaseUrl: parseDatabaseUrl(o.databaseUrl) };
+    await tokenInspect(text, { store }, { json: !!o.json });
+  });
 
 try {
   await program.parseAsync(process.argv);

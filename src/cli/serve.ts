@@ -1,11 +1,14 @@
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { buildApp, SECRET_LOG_PATHS } from '../app.js';
+import { buildApp, buildMetricsApp } from '../app.js';
 import type { ServerConfig } from '../config.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
+import { loggerOptions } from '../observability/logging.js';
+import { Metrics } from '../observability/metrics.js';
 import { openStore } from '../store/open.js';
-import type { Store } from '../store/store.js';
 import { describeDatabaseUrl } from '../store/postgres.js';
+import type { Store } from '../store/store.js';
+import { loadServerTls, trustInstructions } from '../tls/serverTls.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -34,17 +37,25 @@ async function bootstrap(
 
 /** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store(s). */
 export async function serve(config: ServerConfig): Promise<void> {
+  // Certificates first: a bad --tls-cert is a startup error before anything else is touched.
+  const tls = config.tls && (await loadServerTls(config.tls, config.dataDir));
   const store = await openStore(config);
   const sourceStore = config.role === 'both' ? await openStore({ dataDir: config.sourceDataDir }) : undefined;
   const stores = sourceStore ? [store, sourceStore] : [store];
+  const metrics = new Metrics();
   const app = await buildApp(config, store, {
-    logger: {
-      level: config.logLevel,
-      redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' },
-    },
+    logger: await loggerOptions(config.logLevel, config.logFormat),
+    https: tls && { cert: tls.cert, key: tls.key },
+    metrics,
+    serveMetrics: config.metricsPort === undefined,
     ...(sourceStore ? { sourceStore } : {}),
   });
+  const metricsApp = config.metricsPort === undefined ? undefined : await buildMetricsApp(metrics);
   const log = app.log;
+
+  const selfSigned = tls?.selfSigned;
+  if (selfSigned?.createdCa) log.info({ file: selfSigned.files.caCert }, 'created a local CA for --tls self-signed');
+  else if (selfSigned?.issuedServerCertificate) log.info({ file: selfSigned.files.serverCert }, 'issued a new server certificate from the local CA');
 
   const bootstrapFiles = [await bootstrap(store, config.dataDir, config.role === 'source' ? 'source' : 'atlas', config, log)];
   if (sourceStore) bootstrapFiles.push(await bootstrap(sourceStore, config.sourceDataDir, 'source', config, log));
@@ -63,7 +74,7 @@ export async function serve(config: ServerConfig): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(pruner);
     try {
-      await app.close();
+      await Promise.all([app.close(), metricsApp?.close()]);
       for (const s of stores) await s.close();
       process.exit(0);
     } catch (error) {
@@ -74,12 +85,17 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
+  // Plain lines for people and scripts (with --port 0 they are the only way to learn the ports).
+  // "listening" comes last, so whoever waits for it has read the others.
+  const lines: string[] = [];
+  if (metricsApp) lines.push(`pushlink metrics on ${await metricsApp.listen({ host: config.host, port: config.metricsPort })}/metrics`);
+  if (selfSigned) lines.push(...trustInstructions(selfSigned.files.caCert));
+  if (config.databaseUrl !== undefined) lines.push(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}`);
+  lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`);
   const address = await app.listen({ host: config.host, port: config.port });
   // With --role both and no --atlas-url, the source side links to the Atlas side in this process.
   if (config.role === 'both' && !app.atlasBaseUrl) app.atlasBaseUrl = new URL(address);
-  // Plain lines for people and scripts (with --port 0 it is the only way to learn the port).
-  process.stdout.write(`pushlink listening on ${address} (role ${config.role})\n`);
-  if (app.atlasBaseUrl && config.role !== 'atlas') process.stdout.write(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}\n`);
-  if (config.databaseUrl !== undefined) process.stdout.write(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}\n`);
-  process.stdout.write(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})\n`);
+  if (app.atlasBaseUrl && config.role !== 'atlas') lines.push(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}`);
+  lines.push(`pushlink listening on ${address} (role ${config.role})`);
+  process.stdout.write(lines.join('\n') + '\n');
 }

@@ -174,3 +174,19 @@ export function sendApiError(reply: FastifyReply, error: ApiError, pretty = fals
   // A Buffer skips any per-request serializer (envelope/pretty apply to entities, not to errors).
   return reply.send(Buffer.from(renderJson(error.body(), pretty)));
 }
+
+/**
+ * An ApiError as a whole HTTP/1.1 response, for the few places that answer on a raw socket
+ * before any request exists (unparsable HTTP, plain HTTP on the HTTPS port); the connection closes.
+ */
+export function apiErrorAsRawHttpResponse(error: ApiError): string {
+  const body = JSON.stringify(error.body());
+  return (
+    `HTTP/1.1 ${error.status} ${error.reason}\r\n` +
+    'Connection: close\r\n' +
+    'Content-Type: application/json\r\n' +
+    `X-Error-Code: ${error.errorCode}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+    body
+  );
+}

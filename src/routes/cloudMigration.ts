@@ -15,7 +15,7 @@ interface OrgParams {
 }
 
 export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
-  const { store } = context;
+  const { store, metrics } = context;
   const orgScoped = atlasRequest(context, ORG_SCOPED);
   return async (app) => {
     app.post<{ Params: OrgParams; Body: { accessListIps?: string[] } }>(
@@ -27,7 +27,8 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
         schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
       },
       async (request, reply) => {
-        const { linkToken } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
+        const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
+        metrics.linkTokenIssued(replacedPublicKey !== undefined);
         return reply.code(201).send({ linkToken });
       },
     );
@@ -37,6 +38,7 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
       { onRequest: orgScoped },
       async (request, reply) => {
         await revokeLink(store, request.params.orgId);
+        metrics.linkTokenDeleted();
         return reply.code(204).send();
       },
     );

@@ -66,19 +66,23 @@ function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
     .send(Buffer.from(JSON.stringify({ error: error.error, error_description: error.description })));
 }
 
-export function oauthRoutes({ accessTokens }: AppContext): FastifyPluginAsync {
+export function oauthRoutes({ accessTokens, metrics }: AppContext): FastifyPluginAsync {
   async function authenticateClient(request: FastifyRequest, body: Record<string, unknown>): Promise<ServiceAccountRecord> {
     const credentials = clientCredentials(request, body);
     if (!credentials) throw INVALID_CLIENT();
     const account = await accessTokens.verifyClient(credentials.id, credentials.secret);
     if (!account) throw INVALID_CLIENT();
+    request.oauthClientId = account.clientId;
     return account;
   }
 
   return async (app) => {
     await app.register(formbody);
     app.setErrorHandler((error, request, reply) => {
-      if (error instanceof OAuthError) return sendOAuthError(reply, error);
+      if (error instanceof OAuthError) {
+        if (error.error === 'invalid_client') metrics.authFailure('invalid_client');
+        return sendOAuthError(reply, error);
+      }
       const status = error instanceof ApiError ? error.status : (error as { statusCode?: number }).statusCode;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         return sendOAuthError(reply, new OAuthError(400, 'invalid_request', 'The request could not be read as a form.'));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Statements } from './sqliteStatements.js';
 import { sqliteWrites, type WriteArgs, type WriteName, type WriteResult } from './sqliteWrites.js';
-import { UniqueViolationError } from './store.js';
+import { UniqueViolationError, type CommitObserver } from './store.js';
 
 // Group commit for SQLite. Making a commit durable (an fsync of the WAL) is what a write costs
 // most, so:
@@ -37,8 +37,6 @@ export interface GroupCommitStats {
   lastBatchSize: number;
   lastCommitMs: number;
 }
-
-export type CommitObserver = (batchSize: number, commitMs: number) => void;
 
 function asStoreError(error: unknown): unknown {
   const code = (error as { code?: string } | null)?.code;
@@ -79,8 +77,13 @@ export class GroupCommitter {
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO write');
   }
 
-  onCommit(observer: CommitObserver): void {
+  /** Calls `observer` after every committed batch; the returned function stops it. */
+  onCommit(observer: CommitObserver): () => void {
     this.observers.push(observer);
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index >= 0) this.observers.splice(index, 1);
+    };
   }
 
   write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {

@@ -9,6 +9,7 @@ import {
   toApiKey,
   toLink,
   toOrg,
+  toRetiredLinkKey,
   toServiceAccount,
   toSourceDeployment,
   toSourceLink,
@@ -16,6 +17,7 @@ import {
   type ApiKeyRow,
   type LinkRow,
   type OrgRow,
+  type RetiredLinkKeyRow,
   type ServiceAccountRow,
   type SourceLinkRow,
   type SourceProjectRow,
@@ -25,11 +27,13 @@ import { takeToken } from './tokenBucket.js';
 import {
   StoreUnavailableError,
   type ApiKeyRecord,
+  type CommitObserver,
   type AvailableProject,
   type LinkRecord,
   type Org,
   type RateLimitDecision,
   type RateLimitPolicy,
+  type RetiredLinkKey,
   type ServiceAccountRecord,
   type SourceDeployment,
   type SourceInventory,
@@ -72,6 +76,7 @@ interface ReplaceLinkRow {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private closed = false;
+  private readonly commitObservers = new Set<CommitObserver>();
 
   private readonly linkReplacements: OrgWriteBatcher<{ link: LinkRecord; key: ApiKeyRecord }, ReplaceLinkRow | undefined>;
 
@@ -79,13 +84,22 @@ export class PostgresStore implements Store {
     const replace = async (db: pg.Pool | pg.PoolClient, link: LinkRecord, key: ApiKeyRecord) =>
       (await query<ReplaceLinkRow>(db, SQL.replaceLink, [...apiKeyValues(key), link.accessListIps, link.createdAt])).rows[0];
     this.linkReplacements = new OrgWriteBatcher({
-      runOne: ({ link, key }) => replace(this.pool, link, key),
+      runOne: async ({ link, key }) => {
+        const started = performance.now();
+        const row = await replace(this.pool, link, key);
+        this.committed(1, started);
+        return row;
+      },
       runGroup: (inputs) =>
-        this.transaction(async (client) => {
-          const rows: Array<ReplaceLinkRow | undefined> = [];
-          for (const { link, key } of inputs) rows.push(await replace(client, link, key));
-          return rows;
-        }),
+        this.transaction(
+          async (client) => {
+            const rows: Array<ReplaceLinkRow | undefined> = [];
+            for (const { link, key } of inputs) rows.push(await replace(client, link, key));
+            return rows;
+          },
+          'BEGIN',
+          inputs.length,
+        ),
     });
   }
 
@@ -119,13 +133,34 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  /** A write in its own transaction (one statement), reported to commit observers. */
+  private async write<R extends pg.QueryResultRow>(statement: Parameters<typeof query>[1], values: unknown[]): Promise<pg.QueryResult<R>> {
+    const started = performance.now();
+    const result = await query<R>(this.pool, statement, values);
+    this.committed(1, started);
+    return result;
+  }
+
+  private committed(writes: number, started: number): void {
+    const ms = performance.now() - started;
+    for (const observer of this.commitObservers) observer(writes, ms);
+  }
+
+  observeCommits(observer: CommitObserver): () => void {
+    this.commitObservers.add(observer);
+    return () => this.commitObservers.delete(observer);
+  }
+
+  /** `writes`: how many writes the transaction holds, as commit observers are told. */
+  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN', writes = 1): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
+      const started = performance.now();
       await client.query(begin);
       const result = await run(client);
       await client.query('COMMIT');
+      this.committed(writes, started);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
@@ -136,7 +171,7 @@ export class PostgresStore implements Store {
   }
 
   async createOrg(org: Org): Promise<void> {
-    await query(this.pool, SQL.insertOrg, [org.id, org.name, org.createdAt]);
+    await this.write(SQL.insertOrg, [org.id, org.name, org.createdAt]);
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
@@ -185,7 +220,7 @@ export class PostgresStore implements Store {
   }
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await query(this.pool, SQL.insertApiKey, apiKeyValues(key));
+    await this.write(SQL.insertApiKey, apiKeyValues(key));
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
@@ -199,16 +234,17 @@ export class PostgresStore implements Store {
 
   async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
     return this.transaction(async (client) => {
-      const { rows } = await query<{ id: string }>(client, SQL.findApiKeyInOrg, [orgId, publicKey]);
+      const { rows } = await query<{ id: string; purpose: string }>(client, SQL.findApiKeyInOrg, [orgId, publicKey]);
       if (!rows[0]) return false;
       await query(client, SQL.deleteLinkByKey, [rows[0].id]);
       await query(client, SQL.deleteApiKeyById, [rows[0].id]);
+      if (rows[0].purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
       return true;
     });
   }
 
   async insertServiceAccount(account: ServiceAccountRecord): Promise<void> {
-    await query(this.pool, SQL.insertServiceAccount, serviceAccountValues(account));
+    await this.write(SQL.insertServiceAccount, serviceAccountValues(account));
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
@@ -221,7 +257,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteServiceAccount(orgId: string, clientId: string): Promise<boolean> {
-    return ((await query(this.pool, SQL.deleteServiceAccount, [orgId, clientId])).rowCount ?? 0) > 0;
+    return ((await this.write(SQL.deleteServiceAccount, [orgId, clientId])).rowCount ?? 0) > 0;
   }
 
   async getLink(orgId: string): Promise<LinkRecord | undefined> {
@@ -243,8 +279,14 @@ export class PostgresStore implements Store {
       if (!rows[0]) return false;
       await query(client, SQL.deleteLink, [orgId]);
       await query(client, SQL.deleteApiKeyById, [rows[0].id]);
+      await query(client, SQL.retireLinkKey, [rows[0].public_key, orgId, new Date()]);
       return true;
     });
+  }
+
+  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const { rows } = await query<RetiredLinkKeyRow>(this.pool, SQL.findRetiredLinkKey, [publicKey]);
+    return rows[0] && toRetiredLinkKey(rows[0]);
   }
 
   /** Under the org's row lock, as link changes take it, so the link cannot change between check and write. */
@@ -257,7 +299,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean> {
-    return (await query(this.pool, SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1;
+    return (await this.write(SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1;
   }
 
   async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {
@@ -341,7 +383,7 @@ export class PostgresStore implements Store {
   }
 
   async putSourceLink(link: SourceLinkRecord): Promise<void> {
-    await query(this.pool, SQL.putSourceLink, [
+    await this.write(SQL.putSourceLink, [
       link.orgId,
       link.linkId,
       link.atlasOrgId,
@@ -367,16 +409,16 @@ export class PostgresStore implements Store {
   }
 
   async deleteSourceLink(orgId: string): Promise<boolean> {
-    return (await query(this.pool, SQL.deleteSourceLink, [orgId])).rowCount === 1;
+    return (await this.write(SQL.deleteSourceLink, [orgId])).rowCount === 1;
   }
 
   async recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean> {
     const values = [sync.status, sync.reason, sync.syncedVersion, sync.attemptedAt, orgId, linkId];
-    return (await query(this.pool, SQL.recordSourceLinkSync, values)).rowCount === 1;
+    return (await this.write(SQL.recordSourceLinkSync, values)).rowCount === 1;
   }
 
   async revokeAccessToken(jti: string, expiresAtMs: number): Promise<void> {
-    await query(this.pool, SQL.revokeAccessToken, [jti, expiresAtMs]);
+    await this.write(SQL.revokeAccessToken, [jti, expiresAtMs]);
   }
 
   async findTokenSubject(clientId: string, jti: string): Promise<{ account: ServiceAccountRecord | undefined; revoked: boolean }> {
@@ -386,7 +428,7 @@ export class PostgresStore implements Store {
   }
 
   async useDigestNonce(nonce: string, nc: string, expiresAtMs: number): Promise<boolean> {
-    return (await query(this.pool, SQL.useDigestNonce, [nonce, nc, expiresAtMs])).rowCount === 1;
+    return (await this.write(SQL.useDigestNonce, [nonce, nc, expiresAtMs])).rowCount === 1;
   }
 
   /** The bucket's row lock makes the read-modify-write atomic across every instance. */
@@ -410,16 +452,17 @@ export class PostgresStore implements Store {
     const existing = await query<{ value: Buffer }>(this.pool, SQL.getSecret, [name]);
     if (existing.rows[0]) return existing.rows[0].value;
     // Of instances racing here, the first insert wins and every one reads the winner back.
-    await query(this.pool, SQL.insertSecret, [name, create()]);
+    await this.write(SQL.insertSecret, [name, create()]);
     return (await query<{ value: Buffer }>(this.pool, SQL.getSecret, [name])).rows[0]!.value;
   }
 
   async pruneExpired(nowMs: number): Promise<void> {
-    await query(this.pool, SQL.pruneNonceUses, [nowMs]);
-    await query(this.pool, SQL.pruneRevokedTokens, [nowMs]);
+    await this.write(SQL.pruneNonceUses, [nowMs]);
+    await this.write(SQL.pruneRevokedTokens, [nowMs]);
   }
 
   async ping(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
     const { rows } = await query<{ v: number }>(this.pool, SQL.schemaVersion);
     if (rows[0]!.v !== POSTGRES_SCHEMA_VERSION) throw new Error(`schema version ${rows[0]!.v}, expected ${POSTGRES_SCHEMA_VERSION}`);
   }

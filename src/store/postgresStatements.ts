@@ -5,6 +5,7 @@ import {
   type LinkRecord,
   type Org,
   type OrgRole,
+  type RetiredLinkKey,
   type ServiceAccountRecord,
   type SourceDeployment,
   type SourceLinkRecord,
@@ -49,6 +50,20 @@ export interface LinkRow {
   access_list_ips: string[];
   created_at: Date;
 }
+
+export interface RetiredLinkKeyRow {
+  public_key: string;
+  org_id: string;
+  retired_at: Date;
+  reason: string;
+}
+
+export const toRetiredLinkKey = (row: RetiredLinkKeyRow): RetiredLinkKey => ({
+  publicKey: row.public_key,
+  orgId: row.org_id,
+  retiredAt: row.retired_at.toISOString(),
+  reason: row.reason as RetiredLinkKey['reason'],
+});
 
 export const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at.toISOString() });
 
@@ -147,7 +162,7 @@ export const SQL = {
     text: `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   },
   findApiKeyByPublicKey: { name: 'find-api-key', text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1` },
-  findApiKeyInOrg: { name: 'find-api-key-in-org', text: 'SELECT id FROM api_keys WHERE org_id = $1 AND public_key = $2' },
+  findApiKeyInOrg: { name: 'find-api-key-in-org', text: 'SELECT id, purpose FROM api_keys WHERE org_id = $1 AND public_key = $2' },
   listApiKeys: {
     name: 'list-api-keys',
     text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, public_key`,
@@ -271,6 +286,14 @@ export const SQL = {
            WHERE org_id = $5 AND link_id = $6`,
   },
   schemaVersion: { name: 'schema-version', text: 'SELECT max(version) AS v FROM schema_migrations' },
+  retireLinkKey: {
+    name: 'retire-link-key',
+    text: "INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES ($1, $2, $3, 'DELETED')",
+  },
+  findRetiredLinkKey: {
+    name: 'find-retired-link-key',
+    text: 'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = $1 ORDER BY seq DESC LIMIT 1',
+  },
 } as const;
 
 export type Statement = (typeof SQL)[keyof typeof SQL];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
-import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_STEPS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
 import { TurnValidatedCache } from './turnCache.js';
 import {
   configureConnection,
@@ -10,6 +10,7 @@ import {
   toApiKey,
   toLink,
   toOrg,
+  toRetiredLinkKey,
   toServiceAccount,
   toSourceDeployment,
   toSourceLink,
@@ -17,6 +18,7 @@ import {
   type ApiKeyRow,
   type LinkRow,
   type OrgRow,
+  type RetiredLinkKeyRow,
   type ServiceAccountRow,
   type SourceLinkRow,
   type SourceProjectRow,
@@ -25,10 +27,12 @@ import {
 import type {
   ApiKeyRecord,
   AvailableProject,
+  CommitObserver,
   LinkRecord,
   Org,
   RateLimitDecision,
   RateLimitPolicy,
+  RetiredLinkKey,
   ServiceAccountRecord,
   SourceDeployment,
   SourceInventory,
@@ -134,7 +138,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
-    const deleted = await this.committer.write('deleteApiKey', orgId, publicKey);
+    const deleted = await this.committer.write('deleteApiKey', orgId, publicKey, new Date().toISOString());
     if (deleted) this.apiKeys.delete(publicKey);
     return deleted;
   }
@@ -173,7 +177,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteLink(orgId: string): Promise<boolean> {
-    const deletedPublicKey = await this.committer.write('deleteLink', orgId);
+    const deletedPublicKey = await this.committer.write('deleteLink', orgId, new Date().toISOString());
     if (deletedPublicKey === undefined) return false;
     this.apiKeys.delete(deletedPublicKey);
     return true;
@@ -258,6 +262,11 @@ export class SqliteStore implements Store {
     return this.committer.write('recordSourceLinkSync', orgId, linkId, sync);
   }
 
+  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const row = this.statements.findRetiredLinkKey.get(publicKey) as RetiredLinkKeyRow | undefined;
+    return row && toRetiredLinkKey(row);
+  }
+
   async revokeAccessToken(jti: string, expiresAtMs: number): Promise<void> {
     await this.committer.write('revokeAccessToken', jti, expiresAtMs);
     this.tokenSubjects.clear();
@@ -293,8 +302,15 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    const row = this.statements.schemaVersion.get() as { v: number };
-    if (row.v !== SQLITE_SCHEMA_VERSION) throw new Error(`schema version ${row.v}, expected ${SQLITE_SCHEMA_VERSION}`);
+    if (!this.db.open) throw new Error('the database is closed');
+    const row = this.statements.schemaVersion.get() as { latest: number; known: number };
+    if (row.latest !== SQLITE_SCHEMA_VERSION || row.known !== SQLITE_SCHEMA_STEPS) {
+      throw new Error(`database schema is at version ${row.latest} (${row.known} of ${SQLITE_SCHEMA_STEPS} steps), expected ${SQLITE_SCHEMA_VERSION}`);
+    }
+  }
+
+  observeCommits(observer: CommitObserver): () => void {
+    return this.committer.onCommit(observer);
   }
 
   async close(): Promise<void> {

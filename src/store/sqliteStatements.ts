@@ -1,9 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite.js';
 import type {
   ApiKeyRecord,
   LinkRecord,
   Org,
   OrgRole,
+  RetiredLinkKey,
   ServiceAccountRecord,
   SourceDeployment,
   SourceLinkRecord,
@@ -98,6 +100,13 @@ export const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
   createdAt: row.created_at,
 });
 
+export interface RetiredLinkKeyRow {
+  public_key: string;
+  org_id: string;
+  retired_at: string;
+  reason: string;
+}
+
 export const toOrg = (row: OrgRow): Org => ({ id: row.id, name: row.name, createdAt: row.created_at });
 
 export const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
@@ -130,6 +139,13 @@ export const toLink = (row: LinkRow): LinkRecord => ({
   createdAt: row.created_at,
 });
 
+export const toRetiredLinkKey = (row: RetiredLinkKeyRow): RetiredLinkKey => ({
+  publicKey: row.public_key,
+  orgId: row.org_id,
+  retiredAt: row.retired_at,
+  reason: row.reason as RetiredLinkKey['reason'],
+});
+
 /**
  * WAL, so the server and admin commands can use the file at once. synchronous=NORMAL makes a
  * COMMIT write the WAL without waiting for the disk; group commit (groupCommit.ts) then fsyncs the
@@ -154,7 +170,7 @@ export function prepareStatements(db: Database) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     findApiKeyByPublicKey: p('SELECT * FROM api_keys WHERE public_key = ?'),
-    findApiKeyInOrg: p('SELECT id FROM api_keys WHERE org_id = ? AND public_key = ?'),
+    findApiKeyInOrg: p('SELECT id, purpose FROM api_keys WHERE org_id = ? AND public_key = ?'),
     listApiKeys: p('SELECT * FROM api_keys WHERE org_id = ? ORDER BY created_at, public_key'),
     deleteApiKeyById: p('DELETE FROM api_keys WHERE id = ?'),
     insertServiceAccount: p(
@@ -177,6 +193,11 @@ export function prepareStatements(db: Database) {
     ),
     deleteLink: p('DELETE FROM links WHERE org_id = ?'),
     deleteLinkByKey: p('DELETE FROM links WHERE api_key_id = ?'),
+    retireLinkKey: p('INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)'),
+    // The latest record wins should a public key ever be minted again after it was retired.
+    findRetiredLinkKey: p(
+      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = ? ORDER BY rowid DESC LIMIT 1',
+    ),
     revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
     isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),
     findTokenSubject: p(
@@ -234,7 +255,10 @@ export function prepareStatements(db: Database) {
          last_synced_at = CASE WHEN ? = 'SYNCED' THEN ? ELSE last_synced_at END
        WHERE org_id = ? AND link_id = ?`,
     ),
-    schemaVersion: p('SELECT MAX(version) AS v FROM schema_migrations'),
+    schemaVersion: p(
+      `SELECT (SELECT MAX(version) FROM schema_migrations) AS latest,
+              (SELECT COUNT(*) FROM schema_migrations WHERE version IN (${SQLITE_MIGRATIONS.map((m) => m.version).join(', ')})) AS known`,
+    ),
     dataVersion: p('PRAGMA data_version').pluck(),
   };
 }

@@ -66,11 +66,12 @@ export const sqliteWrites = {
 
   insertApiKey,
 
-  deleteApiKey(s: Statements, orgId: string, publicKey: string): boolean {
-    const row = s.findApiKeyInOrg.get(orgId, publicKey) as { id: string } | undefined;
+  deleteApiKey(s: Statements, orgId: string, publicKey: string, retiredAt: string): boolean {
+    const row = s.findApiKeyInOrg.get(orgId, publicKey) as { id: string; purpose: string } | undefined;
     if (!row) return false;
     s.deleteLinkByKey.run(row.id);
     s.deleteApiKeyById.run(row.id);
+    if (row.purpose === 'LIVE_MIGRATION_LINK') s.retireLinkKey.run(publicKey, orgId, retiredAt, 'DELETED');
     return true;
   },
 
@@ -80,9 +81,10 @@ export const sqliteWrites = {
     return s.deleteServiceAccount.run(orgId, clientId).changes > 0;
   },
 
-  // The hot write (every create): three statements and no read. The new key goes in first (its
-  // foreign key refuses an org that does not exist), the link moves to it, then the org's other
-  // link key, if any, is deleted: the foreign keys hold at every step.
+  // The hot write (every create): three statements and no read, a fourth when a key is replaced.
+  // The new key goes in first (its foreign key refuses an org that does not exist), the link moves
+  // to it, then the org's other link key, if any, is deleted and recorded as retired: the foreign
+  // keys hold at every step.
   replaceLink(s: Statements, link: LinkRecord, key: ApiKeyRecord): { replacedPublicKey?: string } | undefined {
     try {
       insertApiKey(s, key);
@@ -92,15 +94,17 @@ export const sqliteWrites = {
     }
     s.upsertLink.run(link.orgId, link.apiKeyId, JSON.stringify(link.accessListIps), link.createdAt);
     const replaced = s.deleteOtherLinkKeys.all(link.orgId, key.id) as string[];
+    for (const publicKey of replaced) s.retireLinkKey.run(publicKey, link.orgId, key.createdAt, 'ROTATED');
     return replaced.length > 0 ? { replacedPublicKey: replaced[0]! } : {};
   },
 
   /** The deleted link key's public key, or undefined when the org had no link. */
-  deleteLink(s: Statements, orgId: string): string | undefined {
+  deleteLink(s: Statements, orgId: string, retiredAt: string): string | undefined {
     const previous = s.getLinkKey.get(orgId) as { id: string; public_key: string } | undefined;
     if (!previous) return undefined;
     s.deleteLink.run(orgId);
     s.deleteApiKeyById.run(previous.id);
+    s.retireLinkKey.run(previous.public_key, orgId, retiredAt, 'DELETED');
     return previous.public_key;
   },
 

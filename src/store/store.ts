@@ -118,6 +118,22 @@ export interface AvailableProject {
   migrationHosts: string[];
   deployments: SourceDeployment[];
 }
+/** Why a link key stopped working: a newer link-token replaced it, or the link (or key) was deleted. */
+export type LinkKeyRetirement = 'ROTATED' | 'DELETED';
+
+/**
+ * What is kept of a link key after it stops working, so a link-token can later be told apart as
+ * superseded or deleted. Only the public key: nothing that could authenticate.
+ */
+export interface RetiredLinkKey {
+  publicKey: string;
+  orgId: string;
+  retiredAt: string;
+  reason: LinkKeyRetirement;
+}
+
+/** Called after each committed write transaction with how many writes it held and how long it took. */
+export type CommitObserver = (batchSize: number, commitMs: number) => void;
 
 export interface RateLimitPolicy {
   capacity: number;
@@ -150,7 +166,10 @@ export interface Store {
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(orgId: string): Promise<ApiKeyRecord[]>;
-  /** Deletes a key and, when it is a link key, the link that depends on it. */
+  /**
+   * Deletes a key and, when it is a link key, the link that depends on it; a link key is recorded
+   * as retired (DELETED) in the same transaction.
+   */
   deleteApiKey(orgId: string, publicKey: string): Promise<boolean>;
 
   insertServiceAccount(account: ServiceAccountRecord): Promise<void>;
@@ -160,13 +179,20 @@ export interface Store {
 
   getLink(orgId: string): Promise<LinkRecord | undefined>;
   /**
-   * In one transaction: read the org, delete its current link key (if any), insert `key`, and point
-   * the org's link at it. Returns the org (its name goes into the token) and the public key that
-   * was replaced; undefined, with nothing written, when the org does not exist.
+   * In one transaction: read the org, delete its current link key (if any) and record it as
+   * retired (ROTATED), insert `key`, and point the org's link at it. Returns the org (its name goes
+   * into the token) and the public key that was replaced; undefined, with nothing written, when the
+   * org does not exist.
    */
   replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
-  /** In one transaction: delete the link and its key. False when the org had no link. */
+  /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
+  /**
+   * The record of a link key that was rotated away or deleted, if this store ever held it. For
+   * rare, offline use (token inspect): a back end may keep the records append-only and scan them,
+   * so the hot write (every rotation adds one) stays cheap.
+   */
+  findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
 
   // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
   // key: replacing or deleting the link (or the key) deletes it in the same transaction.
@@ -214,8 +240,14 @@ export interface Store {
   /** Drops replay records and revocations that can no longer matter. */
   pruneExpired(nowMs: number): Promise<void>;
 
-  /** Cheap round trip that proves the store answers. */
+  /** Cheap round trip that proves the store answers and its schema is the one this code expects; throws otherwise. */
   ping(): Promise<void>;
+
+  /**
+   * Optional: reports each committed write transaction (for metrics). Returns a function that
+   * stops the reports. Back ends without group commit may leave it out.
+   */
+  observeCommits?(observer: CommitObserver): () => void;
 
   /** Flushes pending writes and releases the database. */
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import crypto from 'node:crypto';
 
 // A small HTTP client for tests: real sockets (so access lists see real peer addresses), raw
@@ -16,6 +17,8 @@ export interface TestRequest {
   headers?: Record<string, string | undefined>;
   body?: string | Buffer;
   localAddress?: string;
+  /** For https:// URLs: the only certificates trusted (like curl --cacert). */
+  ca?: string | string[];
 }
 
 export function request(url: string, options: TestRequest = {}): Promise<TestResponse> {
@@ -25,9 +28,11 @@ export function request(url: string, options: TestRequest = {}): Promise<TestRes
     let answered = false;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = value;
-    const req = http.request(
+    const secure = url.startsWith('https:');
+    const send = secure ? https.request : http.request;
+    const req = send(
       url,
-      { method: options.method ?? 'GET', headers, localAddress: options.localAddress, agent: false },
+      { method: options.method ?? 'GET', headers, localAddress: options.localAddress, agent: false, ...(secure ? { ca: options.ca } : {}) },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];

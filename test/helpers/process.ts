@@ -1,7 +1,9 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { BootstrapCredentials } from '../../src/domain/bootstrap.js';
 
 // Runs the real `pushlink` binary (the compiled CLI) as a child process.
 
@@ -89,4 +91,10 @@ export async function hasCurl(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The credentials a server wrote to <dataDir>/bootstrap.json on its first start. */
+/** The bootstrap file of an Atlas side (which always has a service account). */
+export function readBootstrap(dataDir: string): Required<BootstrapCredentials> {
+  return JSON.parse(fs.readFileSync(path.join(dataDir, "bootstrap.json"), "utf8")) as Required<BootstrapCredentials>;
 }

@@ -115,6 +115,53 @@ export function storeContract(
       assert.equal(await store.deleteLink(org.id), false);
     });
 
+    it('records each retired link key, public key only: ROTATED on replace, DELETED on delete', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const at = (key: ReturnType<typeof linkKey>) => ({ orgId: org.id, apiKeyId: key.record.id, accessListIps: [], createdAt: key.record.createdAt });
+      const first = linkKey(org.id);
+      const second = linkKey(org.id);
+      await store.replaceLink(at(first), first.record);
+      assert.equal(await store.findRetiredLinkKey(first.record.publicKey), undefined, 'a current key is not retired');
+      await store.replaceLink(at(second), second.record);
+      const rotated = await store.findRetiredLinkKey(first.record.publicKey);
+      assert.deepEqual(rotated, { publicKey: first.record.publicKey, orgId: org.id, retiredAt: second.record.createdAt, reason: 'ROTATED' });
+      assert.equal(await store.deleteLink(org.id), true);
+      const deleted = await store.findRetiredLinkKey(second.record.publicKey);
+      assert.equal(deleted?.reason, 'DELETED');
+      assert.equal(deleted?.orgId, org.id);
+      assert.ok(!Number.isNaN(Date.parse(deleted!.retiredAt)));
+      assert.equal(await store.findRetiredLinkKey('zzzzzzzz'), undefined);
+
+      // A link key deleted as an API key is retired too; an ordinary key is not recorded.
+      const third = linkKey(org.id);
+      await store.replaceLink(at(third), third.record);
+      assert.equal(await store.deleteApiKey(org.id, third.record.publicKey), true);
+      assert.equal((await store.findRetiredLinkKey(third.record.publicKey))?.reason, 'DELETED');
+      const user = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
+      await store.insertApiKey(user.record);
+      await store.deleteApiKey(org.id, user.record.publicKey);
+      assert.equal(await store.findRetiredLinkKey(user.record.publicKey), undefined);
+
+      // Should a retired public key ever be minted again, its latest retirement is the one told.
+      const reused = { ...linkKey(org.id).record, publicKey: first.record.publicKey };
+      await store.replaceLink(at({ record: reused } as ReturnType<typeof linkKey>), reused);
+      assert.equal(await store.deleteLink(org.id), true);
+      assert.equal((await store.findRetiredLinkKey(first.record.publicKey))?.reason, 'DELETED');
+    });
+
+    it('retires nothing when a replacement fails', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const current = linkKey(org.id);
+      await store.replaceLink({ orgId: org.id, apiKeyId: current.record.id, accessListIps: [], createdAt: current.record.createdAt }, current.record);
+      const other = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
+      await store.insertApiKey(other.record);
+      const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
+      await assert.rejects(store.replaceLink({ orgId: org.id, apiKeyId: clash.id, accessListIps: [], createdAt: clash.createdAt }, clash), UniqueViolationError);
+      assert.equal(await store.findRetiredLinkKey(current.record.publicKey), undefined);
+    });
+
     it('creates no link and no key for an org that does not exist', async () => {
       const ghost = newObjectId();
       const key = linkKey(ghost);
@@ -309,6 +356,22 @@ export function storeContract(
 
     it('answers ping', async () => {
       await store.ping();
+    });
+
+    it('reports committed writes to commit observers until they unsubscribe, when it supports them', async (t) => {
+      if (!store.observeCommits) {
+        t.skip(`the ${name} back end has no commit observer`);
+        return;
+      }
+      const seen: Array<[number, number]> = [];
+      const stop = store.observeCommits((batchSize, commitMs) => seen.push([batchSize, commitMs]));
+      await store.revokeAccessToken('observed-jti', Date.now() + 60_000);
+      assert.ok(seen.length >= 1);
+      assert.ok(seen.every(([size, ms]) => size >= 1 && ms >= 0));
+      stop();
+      const count = seen.length;
+      await store.revokeAccessToken('unobserved-jti', Date.now() + 60_000);
+      assert.equal(seen.length, count);
     });
   });
 }

@@ -93,6 +93,38 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('upgrades a database made by an older release, skipping the reserved gap, and keeps its data', async () => {
+    const dir = tempDir();
+    const raw = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    raw.exec(SQLITE_MIGRATIONS[0]!.sql);
+    raw.prepare("INSERT INTO schema_migrations VALUES (1, '2025-01-01T00:00:00.000Z')").run();
+    raw.prepare("INSERT INTO orgs VALUES (?, 'old', '2025-01-01T00:00:00.000Z')").run('d'.repeat(24));
+    raw.close();
+    const store = SqliteStore.open(dir);
+    await store.ping();
+    assert.equal((await store.getOrg('d'.repeat(24)))?.name, 'old');
+    assert.equal(await store.findRetiredLinkKey('abcdefgh'), undefined, 'step 3 ran: its table answers');
+    assert.deepEqual(
+      store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
+      SQLITE_MIGRATIONS.map((m) => ({ version: m.version })),
+    );
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails ping when the store is closed or the schema is not the one this code knows', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    store.db.prepare("INSERT INTO schema_migrations VALUES (999, '2030-01-01T00:00:00.000Z')").run();
+    await assert.rejects(store.ping(), /schema is at version 999/);
+    store.db.prepare('DELETE FROM schema_migrations WHERE version = 999').run();
+    await store.ping();
+    await store.close();
+    await assert.rejects(store.ping(), /closed/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('batches the writes of one event-loop turn into one commit', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);

@@ -156,6 +156,60 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
     `,
   },
+  {
+    // Link keys that stopped working (public key only), so `pushlink token inspect` can tell a
+    // superseded token from a deleted one. Append-only with no index on the (random) public key:
+    // every rotation adds a row on the hot path; the rare lookup scans. replace_link records the
+    // keys it replaces in the same statement.
+    version: 3,
+    sql: `
+      CREATE TABLE retired_link_keys (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        public_key text NOT NULL,
+        org_id text NOT NULL,
+        retired_at timestamptz NOT NULL,
+        reason text NOT NULL CHECK (reason IN ('ROTATED', 'DELETED'))
+      );
+      CREATE OR REPLACE FUNCTION replace_link(
+        p_key_id text,
+        p_org_id text,
+        p_public_key text,
+        p_ha1 text,
+        p_private_key_hint text,
+        p_roles text[],
+        p_access_list text[],
+        p_description text,
+        p_purpose text,
+        p_key_created_at timestamptz,
+        p_link_access_list_ips text[],
+        p_link_created_at timestamptz
+      ) RETURNS TABLE (org_name text, org_created_at timestamptz, replaced_public_key text)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        SELECT o.name, o.created_at INTO org_name, org_created_at FROM orgs o WHERE o.id = p_org_id FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          RETURN;
+        END IF;
+        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
+        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
+        INSERT INTO links (org_id, api_key_id, access_list_ips, created_at)
+        VALUES (p_org_id, p_key_id, p_link_access_list_ips, p_link_created_at)
+        ON CONFLICT (org_id) DO UPDATE
+          SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at;
+        WITH deleted AS (
+          DELETE FROM api_keys k
+          WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' AND k.id <> p_key_id
+          RETURNING k.public_key
+        ), retired AS (
+          INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason)
+          SELECT d.public_key, p_org_id, p_key_created_at, 'ROTATED' FROM deleted d
+        )
+        SELECT min(d.public_key) INTO replaced_public_key FROM deleted d;
+        RETURN NEXT;
+      END
+      $$;
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

@@ -1,5 +1,6 @@
 // Schema steps for the SQLite back end, applied in order, each once (recorded in schema_migrations).
-// Never edit a released step: add a new one. Tables keyed by text ids are WITHOUT ROWID: the key is
+// Never edit a released step: add a new one. Version numbers ascend but may leave gaps (a number
+// can be reserved for a step being built on another branch); each missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is
 // the table's own b-tree, one index fewer to update on the hot write.
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -107,6 +108,25 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
     `,
   },
+  {
+    version: 3,
+    // Link keys that stopped working, so `pushlink token inspect` can tell a superseded token from
+    // a deleted one. Only the public key is kept. A rowid table with no other index: every create
+    // that rotates a link appends a row here on the hot path, and appending in rowid order dirties
+    // one page per commit, where a b-tree keyed by (random) public key would dirty one page per
+    // row and grow the WAL accordingly. Lookups (token inspect, rare) scan. No foreign key to
+    // orgs: orgs are never deleted.
+    sql: `
+      CREATE TABLE retired_link_keys (
+        public_key TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        retired_at TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('ROTATED', 'DELETED'))
+      );
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+/** How many steps a current database has applied (with gaps, fewer than the highest version). */
+export const SQLITE_SCHEMA_STEPS = SQLITE_MIGRATIONS.length;

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config.js';
+import { linkKeyStatus, showLinkToken, type LinkKeyStatus } from '../domain/linkTokenInspection.js';
+import { openStore, type StoreLocation } from '../store/open.js';
+import { SQLITE_FILE_NAME } from '../store/sqlite.js';
+import type { Output } from './admin.js';
+
+// `pushlink token inspect <token|->`: what a link-token holds (private key masked) and, given the
+// server's store, whether the key it carries is the org's current link key, superseded or deleted.
+
+/** `-` reads the token from standard input, so it need not appear in a shell history or a process list. */
+export async function readTokenArgument(argument: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  if (argument !== '-') return argument;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/**
+ * Opens the store only when it exists: inspecting must never create a database. For a data dir
+ * that means its SQLite file; a database URL names a server the operator runs, so it is connected to.
+ */
+async function statusIn(location: StoreLocation, contents: Parameters<typeof linkKeyStatus>[1]): Promise<LinkKeyStatus> {
+  if (location.databaseUrl === undefined && !fs.existsSync(path.join(location.dataDir, SQLITE_FILE_NAME))) {
+    throw new ConfigError(`no pushlink database in ${location.dataDir}`);
+  }
+  const store = await openStore(location);
+  try {
+    return await linkKeyStatus(store, contents);
+  } finally {
+    await store.close();
+  }
+}
+
+function describeStatus(status: LinkKeyStatus): string {
+  switch (status.state) {
+    case 'current':
+      return "current: the organization's link key; the token works";
+    case 'superseded':
+      return `superseded: a newer link-token replaced it at ${status.retiredAt}; its key no longer works`;
+    case 'deleted':
+      return `deleted: the link or its key was deleted at ${status.retiredAt}; its key no longer works`;
+    case 'key-mismatch':
+      return "key-mismatch: the organization's link key has this public key but another private key (an altered token?)";
+    case 'unknown':
+      return 'unknown: this server never held this link key for this organization (a token from another server?)';
+  }
+}
+
+export async function tokenInspect(token: string, options: { store?: StoreLocation }, output: Output): Promise<void> {
+  const { contents, shown } = showLinkToken(token);
+  const status = options.store && (await statusIn(options.store, contents));
+  if (output.json) {
+    process.stdout.write(JSON.stringify({ ...shown, status: status ?? null }, null, 2) + '\n');
+    return;
+  }
+  const lines = [
+    `orgId          ${shown.orgId}`,
+    `orgName        ${shown.orgName}`,
+    `publicApiKey   ${shown.publicApiKey}`,
+    `privateApiKey  ${shown.privateApiKey}`,
+    `status         ${status ? describeStatus(status) : 'not checked (give --data-dir to check it against a server\'s data)'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,42 @@
+import type { Store } from '../store/store.js';
+import { decodeLinkToken, type LinkTokenContents } from './links.js';
+import { constantTimeEqual, digestHa1, maskPrivateKey, privateKeyHint } from './secrets.js';
+
+// What a link-token holds and whether it still works, for people holding one: decoded offline,
+// the private key masked, and, against a store, the state of the key it carries.
+
+/** The token's fields as they may be shown: the private key masked like Atlas masks keys. */
+export type ShownLinkToken = LinkTokenContents;
+
+/**
+ * current: the org's link key, and the token's private key is that key's.
+ * superseded: a newer link-token replaced it. deleted: the link (or the key) was deleted.
+ * key-mismatch: the org's link key has this public key but another private key (an altered token).
+ * unknown: the store never held this org's link key with this public key.
+ */
+export type LinkKeyState = 'current' | 'superseded' | 'deleted' | 'key-mismatch' | 'unknown';
+
+export interface LinkKeyStatus {
+  state: LinkKeyState;
+  /** When the key stopped working (superseded and deleted only). */
+  retiredAt?: string;
+}
+
+/** Decodes a link-token (throwing INVALID_LINK_TOKEN with the reason) and masks its private key. */
+export function showLinkToken(token: string): { contents: LinkTokenContents; shown: ShownLinkToken } {
+  const contents = decodeLinkToken(token);
+  return { contents, shown: { ...contents, privateApiKey: maskPrivateKey(privateKeyHint(contents.privateApiKey)) } };
+}
+
+export async function linkKeyStatus(store: Store, contents: LinkTokenContents): Promise<LinkKeyStatus> {
+  const key = await store.findApiKeyByPublicKey(contents.publicApiKey);
+  if (key) {
+    // A link key lives exactly as long as its link, so a live one is the org's current key.
+    if (key.orgId !== contents.orgId || key.purpose !== 'LIVE_MIGRATION_LINK') return { state: 'unknown' };
+    const ha1 = digestHa1(contents.publicApiKey, contents.privateApiKey);
+    return { state: constantTimeEqual(ha1, key.ha1) ? 'current' : 'key-mismatch' };
+  }
+  const retired = await store.findRetiredLinkKey(contents.publicApiKey);
+  if (!retired || retired.orgId !== contents.orgId) return { state: 'unknown' };
+  return { state: retired.reason === 'ROTATED' ? 'superseded' : 'deleted', retiredAt: retired.retiredAt };
+}

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+
+/**
+ * Writes a file atomically (temp file, fsync, rename) with the given mode from its first byte, so
+ * a crash leaves either the old file or the whole new one and a secret is never briefly readable
+ * by others.
+ */
+export async function writeFileAtomically(file: string, content: string, mode: number): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  const handle = await fs.promises.open(temp, 'w', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // The mode given to open() is filtered by the umask; set it exactly.
+  await fs.promises.chmod(temp, mode);
+  await fs.promises.rename(temp, file);
+}
