@@ -49,6 +49,8 @@ declare module 'fastify' {
     linkSyncer: LinkSyncer | null;
     /** Where the source side finds Atlas; with role `both` and no --atlas-url, set once listening. */
     atlasBaseUrl: URL | undefined;
+    /** The CA certificates the source side trusts for an https Atlas (--atlas-ca, or role both's own CA). */
+    atlasCa: string[] | undefined;
   }
 }
 
@@ -125,6 +127,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   }
 
   app.decorate('atlasBaseUrl', config.atlasUrl);
+  app.decorate('atlasCa', config.atlasCa);
   app.decorate('linkSyncer', null);
   if (sourceStore) {
     const sourceContext = await makeContext(config, sourceStore, metrics);
@@ -132,7 +135,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
       sourceStore,
       () => {
         if (!app.atlasBaseUrl) throw new Error('the Atlas URL is not known yet');
-        return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs };
+        return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs, ...(app.atlasCa ? { ca: app.atlasCa } : {}) };
       },
       app.log,
       config.syncIntervalMs,

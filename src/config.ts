@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js';
+import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
 // validated once here so nothing downstream re-checks it.
@@ -29,6 +30,8 @@ export interface ServerConfig {
   sourceDataDir: string;
   /** Source side: the Atlas side's base URL (real link-tokens carry none). */
   atlasUrl: URL | undefined;
+  /** Source side: the CA certificates (PEM) to trust for an https Atlas URL (--atlas-ca). */
+  atlasCa: string[] | undefined;
   /** Source side: how often every link re-pushes its inventory. */
   syncIntervalMs: number;
   /** Source side: upper bound of one call to Atlas. */
@@ -53,6 +56,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
   sourceDataDir: './data/source',
   atlasUrl: undefined,
+  atlasCa: undefined,
   syncIntervalMs: 10_000,
   syncTimeoutMs: 5_000,
   rateLimit: ATLAS_ORG_RATE_LIMIT,
@@ -77,6 +81,7 @@ const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 export interface ServeOptions {
   role?: string;
   atlasUrl?: string;
+  atlasCa?: string;
   syncInterval?: string;
   syncTimeout?: string;
   host?: string;
@@ -111,6 +116,18 @@ function parseAtlasUrl(text: string): URL {
   return url;
 }
 
+/** `--atlas-ca FILE`: read and checked now, so a bad file is a startup error, not a failed sync. */
+function resolveAtlasCa(file: string | undefined, atlasUrl: URL | undefined): string[] | undefined {
+  if (file === undefined) return undefined;
+  if (atlasUrl?.protocol !== 'https:') throw new ConfigError('--atlas-ca goes with an https:// --atlas-url');
+  try {
+    return readTrustedCa(path.resolve(file));
+  } catch (error) {
+    if (error instanceof TrustedCaError) throw new ConfigError(`--atlas-ca: ${error.message}`);
+    throw error;
+  }
+}
+
 function integer(name: string, text: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${name} must be a whole number, got "${text}"`);
   const value = Number(text);
@@ -139,6 +156,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const atlasUrlText = pick(options.atlasUrl, 'PUSHLINK_ATLAS_URL');
   const atlasUrl = atlasUrlText === undefined ? undefined : parseAtlasUrl(atlasUrlText);
   if (role === 'source' && !atlasUrl) throw new ConfigError('--role source needs --atlas-url (the Atlas side, e.g. http://127.0.0.1:8080)');
+  const atlasCa = resolveAtlasCa(pick(options.atlasCa, 'PUSHLINK_ATLAS_CA'), atlasUrl);
   const syncIntervalText = pick(options.syncInterval, 'PUSHLINK_SYNC_INTERVAL');
   const syncTimeoutText = pick(options.syncTimeout, 'PUSHLINK_SYNC_TIMEOUT');
   const databaseUrl = parseDatabaseUrl(pick(options.databaseUrl, 'PUSHLINK_DATABASE_URL'));
@@ -180,6 +198,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     databaseUrl,
     sourceDataDir: path.join(dataDir, 'source'),
     atlasUrl,
+    atlasCa,
     syncIntervalMs: syncIntervalText ? integer('--sync-interval', syncIntervalText, 1, 86_400) * 1000 : DEFAULT_CONFIG.syncIntervalMs,
     syncTimeoutMs: syncTimeoutText ? integer('--sync-timeout', syncTimeoutText, 1, 600) * 1000 : DEFAULT_CONFIG.syncTimeoutMs,
     rateLimit,

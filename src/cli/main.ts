@@ -41,6 +41,7 @@ program
   .description('run the server (default 127.0.0.1:8080, data in ./data)')
   .option('--role <role>', 'atlas (default), source (Cloud Manager / Ops Manager side) or both (env PUSHLINK_ROLE)')
   .option('--atlas-url <url>', 'source side: the Atlas side to sync with (env PUSHLINK_ATLAS_URL; with --role both, this process)')
+  .option('--atlas-ca <file>', 'source side: trust this CA (PEM) for an https --atlas-url (env PUSHLINK_ATLAS_CA)')
   .option('--sync-interval <seconds>', 'source side: re-push every linked inventory this often (default 10)')
   .option('--sync-timeout <seconds>', 'source side: upper bound of one call to Atlas (default 5)')
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')

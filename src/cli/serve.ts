@@ -9,6 +9,7 @@ import { openStore } from '../store/open.js';
 import { describeDatabaseUrl } from '../store/postgres.js';
 import type { Store } from '../store/store.js';
 import { loadServerTls, trustInstructions } from '../tls/serverTls.js';
+import { readTrustedCa } from '../tls/trust.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
@@ -93,8 +94,12 @@ export async function serve(config: ServerConfig): Promise<void> {
   if (config.databaseUrl !== undefined) lines.push(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}`);
   lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`);
   const address = await app.listen({ host: config.host, port: config.port });
-  // With --role both and no --atlas-url, the source side links to the Atlas side in this process.
-  if (config.role === 'both' && !app.atlasBaseUrl) app.atlasBaseUrl = new URL(address);
+  // With --role both and no --atlas-url, the source side links to the Atlas side in this process
+  // (trusting this process's own CA when it serves --tls self-signed).
+  if (config.role === 'both' && !app.atlasBaseUrl) {
+    app.atlasBaseUrl = new URL(address);
+    if (selfSigned && !app.atlasCa) app.atlasCa = readTrustedCa(selfSigned.files.caCert);
+  }
   if (app.atlasBaseUrl && config.role !== 'atlas') lines.push(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}`);
   lines.push(`pushlink listening on ${address} (role ${config.role})`);
   process.stdout.write(lines.join('\n') + '\n');

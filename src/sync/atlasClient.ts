@@ -9,8 +9,8 @@ import { DIGEST_REALM, md5Hex } from '../domain/secrets.js';
 
 export interface AtlasEndpoint {
   baseUrl: URL;
-  /** Extra CA certificate(s) to trust for an https base URL (PEM). */
-  ca?: string | Buffer;
+  /** The CA certificate(s) to trust for an https base URL (PEM), instead of the system's. */
+  ca?: string | Buffer | Array<string | Buffer>;
   /** Upper bound of one call, connect to last byte (both digest legs). */
   timeoutMs: number;
 }
@@ -120,7 +120,11 @@ export async function digestCall(
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
       throw new AtlasUnreachable(`no answer from ${endpoint.baseUrl.origin} within ${endpoint.timeoutMs} ms`);
     }
-    throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${e.code ?? e.message ?? String(error)}`);
+    const why = e.code ?? e.message ?? String(error);
+    if (/CERT|SIGNATURE|SELF_SIGNED|ERR_TLS/.test(why)) {
+      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: its TLS certificate is not trusted (${why}); give its CA with --atlas-ca`);
+    }
+    throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${why}`);
   }
 }
 

@@ -219,3 +219,66 @@ describe('--role both: one process serves both sides', () => {
     assert.match(res.stderr, /--role source needs --atlas-url/);
   });
 });
+
+describe('an HTTPS Atlas side', () => {
+  it('links with --atlas-ca trusting the Atlas CA, and not without it', async () => {
+    const atlasDir = tempDir('pushlink-tls-atlas-');
+    const trustingDir = tempDir('pushlink-tls-source-');
+    const untrustingDir = tempDir('pushlink-tls-source-');
+    const atlasStore = await testStoreEnv();
+    const atlas = await startProcess(['serve', '--port', '0', '--data-dir', atlasDir, '--tls', 'self-signed'], { env: atlasStore.env });
+    const ca = fs.readFileSync(path.join(atlasDir, 'tls', 'ca.pem'), 'utf8');
+    const sources: ServerProcess[] = [];
+    try {
+      assert.match(atlas.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const source = await startProcess(
+        ['serve', '--role', 'source', '--port', '0', '--data-dir', trustingDir, '--atlas-url', atlas.url, '--atlas-ca', path.join(atlasDir, 'tls', 'ca.pem'), '--sync-interval', '1'],
+        { env: { PUSHLINK_DATABASE_URL: '' } },
+      );
+      sources.push(source);
+      const untrusting = await startProcess(
+        ['serve', '--role', 'source', '--port', '0', '--data-dir', untrustingDir, '--atlas-url', atlas.url, '--sync-interval', '1'],
+        { env: { PUSHLINK_DATABASE_URL: '' } },
+      );
+      sources.push(untrusting);
+      const atlasBoot = readBoot(atlasDir);
+      const linkToken = async () =>
+        (
+          await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`, atlasBoot.apiKey, {
+            method: 'POST',
+            headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+            body: '{}',
+            ca,
+          })
+        ).json.linkToken as string;
+      const complete = async (server: ServerProcess, dir: string, token: string) => {
+        const boot = readBoot(dir);
+        return (
+          await digestRequest(`${server.url}/api/public/v1.0/orgs/${boot.orgId}/liveExport/migrationLink`, boot.apiKey, {
+            method: 'POST',
+            headers: { accept: 'application/json', 'content-type': 'application/json' },
+            body: JSON.stringify({ linkToken: token }),
+          })
+        ).json;
+      };
+      assert.deepEqual(await complete(source, trustingDir, await linkToken()), { status: 'SYNCED' });
+      const refused = await complete(untrusting, untrustingDir, await linkToken());
+      assert.equal(refused.status, 'NOT_SYNCED');
+      assert.match(refused.reason, /its TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\); give its CA with --atlas-ca$/);
+    } finally {
+      await Promise.all(sources.map((s) => s.stop()));
+      await atlas.stop();
+      await atlasStore.dispose();
+      for (const dir of [atlasDir, trustingDir, untrustingDir]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --atlas-ca with a plain-HTTP Atlas URL, or a file that holds no certificate', async () => {
+    const plain = await runCli(['serve', '--role', 'source', '--atlas-url', 'http://127.0.0.1:1', '--atlas-ca', '/etc/hostname', '--data-dir', tempDir()]);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /--atlas-ca goes with an https:\/\/ --atlas-url/);
+    const empty = await runCli(['serve', '--role', 'source', '--atlas-url', 'https://127.0.0.1:1', '--atlas-ca', '/etc/hostname', '--data-dir', tempDir()]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /--atlas-ca: CA file \/etc\/hostname holds no PEM certificate/);
+  });
+});
