@@ -3,7 +3,7 @@ import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_STEPS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
-import { TurnValidatedCache } from './turnCache.js';
+import { DataVersionWatch, TurnValidatedCache } from './turnCache.js';
 import {
   configureConnection,
   prepareStatements,
@@ -61,10 +61,10 @@ export class SqliteStore implements Store {
     this.db = db;
     this.statements = prepareStatements(db);
     this.committer = new GroupCommitter(db, this.statements, `${file}-wal`);
-    const dataVersion = () => this.statements.dataVersion.get() as number;
-    this.orgs = new TurnValidatedCache(dataVersion);
-    this.apiKeys = new TurnValidatedCache(dataVersion);
-    this.tokenSubjects = new TurnValidatedCache(dataVersion);
+    const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
+    this.orgs = new TurnValidatedCache(watch);
+    this.apiKeys = new TurnValidatedCache(watch);
+    this.tokenSubjects = new TurnValidatedCache(watch);
   }
 
   static open(dataDir: string): SqliteStore {

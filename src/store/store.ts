@@ -195,7 +195,7 @@ export interface Store {
   findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
 
   // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
-  // key: replacing or deleting the link (or the key) deletes it in the same transaction.
+  // key: the moment the link is replaced or deleted (or its key deleted), it is no longer read.
   /** Stores the org's inventory; false (nothing written) when `apiKeyId` is not the org's current link key. */
   putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean>;
   deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean>;

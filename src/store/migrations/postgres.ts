@@ -109,9 +109,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
   },
   {
     // Live-migration link completion: the source side's inventory and links, and the inventory
-    // the Atlas side receives (only valid with the link key it came with: deleting that key, as
-    // every link rotation or deletion does, deletes the inventory). JSON documents are json, not
-    // jsonb, so their field order is kept as written.
+    // the Atlas side receives (only valid with the link key it came with). JSON documents are
+    // json, not jsonb, so their field order is kept as written.
     version: 2,
     sql: `
       ALTER TABLE orgs ADD COLUMN inventory_version bigint NOT NULL DEFAULT 0;
@@ -147,13 +146,14 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         last_synced_at timestamptz,
         created_at timestamptz NOT NULL
       );
+      -- Counts only while api_key_id is the org's current link key (reads join the link, writes
+      -- check it), so no foreign key to api_keys: a rotation pays no check here.
       CREATE TABLE atlas_inventories (
         org_id text PRIMARY KEY REFERENCES orgs(id),
-        api_key_id text NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+        api_key_id text NOT NULL,
         projects json NOT NULL,
         received_at timestamptz NOT NULL
       );
-      CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
     `,
   },
   {

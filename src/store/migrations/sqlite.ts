@@ -99,13 +99,15 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         last_synced_at TEXT,
         created_at TEXT NOT NULL
       ) WITHOUT ROWID;
+      -- The inventory counts only while api_key_id is the org's current link key: reads join the
+      -- link, and writes check it. No foreign key to api_keys, so the hot write (a rotation
+      -- deleting the old link key) pays no check here; a stale row is replaced by the next push.
       CREATE TABLE atlas_inventories (
         org_id TEXT PRIMARY KEY REFERENCES orgs(id),
-        api_key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+        api_key_id TEXT NOT NULL,
         projects TEXT NOT NULL,
         received_at TEXT NOT NULL
       ) WITHOUT ROWID;
-      CREATE INDEX atlas_inventories_key ON atlas_inventories(api_key_id);
     `,
   },
   {
