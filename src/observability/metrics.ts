@@ -80,8 +80,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // prom-client hashes the label set on every observe; the few (route, method, status) series are
+  // resolved once and kept (a bounded set: routes and methods are the app's own, statuses few).
+  private readonly requestSeries = new Map<string, { observe(value: number): void }>();
+
   observeRequest(route: string | undefined, method: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ route: route ?? UNMATCHED_ROUTE, method, status }, seconds);
+    const key = `${route ?? UNMATCHED_ROUTE} ${method} ${status}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      series = this.requestDuration.labels({ route: route ?? UNMATCHED_ROUTE, method, status });
+      this.requestSeries.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   linkTokenIssued(replacedEarlierLink: boolean): void {
