@@ -88,10 +88,7 @@ export async function issueLinkToken(
       purpose: 'LIVE_MIGRATION_LINK',
       now,
     });
-    const replaced = await store.replaceLink(
-      { orgId, apiKeyId: key.record.id, accessListIps: key.record.accessList, createdAt: now.toISOString() },
-      key.record,
-    );
+    const replaced = await store.replaceLink(key.record);
     if (!replaced) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${orgId}`, [orgId]);
     const { org, replacedPublicKey } = replaced;
     const linkToken = encodeLinkToken({

@@ -78,15 +78,15 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly commitObservers = new Set<CommitObserver>();
 
-  private readonly linkReplacements: OrgWriteBatcher<{ link: LinkRecord; key: ApiKeyRecord }, ReplaceLinkRow | undefined>;
+  private readonly linkReplacements: OrgWriteBatcher<ApiKeyRecord, ReplaceLinkRow | undefined>;
 
   private constructor(private readonly pool: pg.Pool) {
-    const replace = async (db: pg.Pool | pg.PoolClient, link: LinkRecord, key: ApiKeyRecord) =>
-      (await query<ReplaceLinkRow>(db, SQL.replaceLink, [...apiKeyValues(key), link.accessListIps, link.createdAt])).rows[0];
+    const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
+      (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
     this.linkReplacements = new OrgWriteBatcher({
-      runOne: async ({ link, key }) => {
+      runOne: async (key) => {
         const started = performance.now();
-        const row = await replace(this.pool, link, key);
+        const row = await replace(this.pool, key);
         this.committed(1, started);
         return row;
       },
@@ -94,7 +94,7 @@ export class PostgresStore implements Store {
         this.transaction(
           async (client) => {
             const rows: Array<ReplaceLinkRow | undefined> = [];
-            for (const { link, key } of inputs) rows.push(await replace(client, link, key));
+            for (const key of inputs) rows.push(await replace(client, key));
             return rows;
           },
           'BEGIN',
@@ -236,7 +236,6 @@ export class PostgresStore implements Store {
     return this.transaction(async (client) => {
       const { rows } = await query<{ id: string; purpose: string }>(client, SQL.findApiKeyInOrg, [orgId, publicKey]);
       if (!rows[0]) return false;
-      await query(client, SQL.deleteLinkByKey, [rows[0].id]);
       await query(client, SQL.deleteApiKeyById, [rows[0].id]);
       if (rows[0].purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
       return true;
@@ -265,20 +264,18 @@ export class PostgresStore implements Store {
     return rows[0] && toLink(rows[0]);
   }
 
-  async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
-    const row = await this.linkReplacements.run(link.orgId, { link, key });
+  async replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
+    const row = await this.linkReplacements.run(key.orgId, key);
     if (!row) return undefined;
-    const org: Org = { id: link.orgId, name: row.org_name, createdAt: row.org_created_at.toISOString() };
+    const org: Org = { id: key.orgId, name: row.org_name, createdAt: row.org_created_at.toISOString() };
     return row.replaced_public_key === null ? { org } : { org, replacedPublicKey: row.replaced_public_key };
   }
 
   async deleteLink(orgId: string): Promise<boolean> {
     return this.transaction(async (client) => {
       await query(client, SQL.lockOrg, [orgId]);
-      const { rows } = await query<{ id: string; public_key: string }>(client, SQL.getLinkKey, [orgId]);
+      const { rows } = await query<{ public_key: string }>(client, SQL.deleteLinkKey, [orgId]);
       if (!rows[0]) return false;
-      await query(client, SQL.deleteLink, [orgId]);
-      await query(client, SQL.deleteApiKeyById, [rows[0].id]);
       await query(client, SQL.retireLinkKey, [rows[0].public_key, orgId, new Date()]);
       return true;
     });

@@ -45,9 +45,9 @@ export interface ServiceAccountRow {
 }
 
 export interface LinkRow {
+  id: string;
   org_id: string;
-  api_key_id: string;
-  access_list_ips: string[];
+  access_list: string[];
   created_at: Date;
 }
 
@@ -92,8 +92,8 @@ export const toServiceAccount = (row: ServiceAccountRow): ServiceAccountRecord =
 
 export const toLink = (row: LinkRow): LinkRecord => ({
   orgId: row.org_id,
-  apiKeyId: row.api_key_id,
-  accessListIps: row.access_list_ips,
+  apiKeyId: row.id,
+  accessListIps: row.access_list,
   createdAt: row.created_at.toISOString(),
 });
 
@@ -181,19 +181,20 @@ export const SQL = {
     text: `SELECT ${SERVICE_ACCOUNT_COLUMNS} FROM service_accounts WHERE org_id = $1 ORDER BY created_at, client_id`,
   },
   deleteServiceAccount: { name: 'delete-service-account', text: 'DELETE FROM service_accounts WHERE org_id = $1 AND client_id = $2' },
-  getLink: { name: 'get-link', text: 'SELECT org_id, api_key_id, access_list_ips, created_at FROM links WHERE org_id = $1' },
+  getLink: {
+    name: 'get-link',
+    text: "SELECT id, org_id, access_list, created_at FROM api_keys WHERE org_id = $1 AND purpose = 'LIVE_MIGRATION_LINK'",
+  },
   replaceLink: {
     name: 'replace-link',
-    text: 'SELECT org_name, org_created_at, replaced_public_key FROM replace_link($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+    text: 'SELECT org_name, org_created_at, replaced_public_key FROM replace_link($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
   },
   // The org's row lock serialises this with replace_link (see migrations/postgres.ts).
   lockOrg: { name: 'lock-org', text: 'SELECT 1 FROM orgs WHERE id = $1 FOR NO KEY UPDATE' },
-  getLinkKey: {
-    name: 'get-link-key',
-    text: 'SELECT api_keys.id, api_keys.public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = $1',
+  deleteLinkKey: {
+    name: 'delete-link-key',
+    text: "DELETE FROM api_keys WHERE org_id = $1 AND purpose = 'LIVE_MIGRATION_LINK' RETURNING public_key",
   },
-  deleteLink: { name: 'delete-link', text: 'DELETE FROM links WHERE org_id = $1' },
-  deleteLinkByKey: { name: 'delete-link-by-key', text: 'DELETE FROM links WHERE api_key_id = $1' },
   revokeAccessToken: {
     name: 'revoke-access-token',
     text: 'INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING',
@@ -221,7 +222,8 @@ export const SQL = {
   putAtlasInventory: {
     name: 'put-atlas-inventory',
     text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
-           SELECT $1::text, $2::text, $3::json, $4::timestamptz WHERE EXISTS (SELECT 1 FROM links WHERE org_id = $1 AND api_key_id = $2)
+           SELECT $1::text, $2::text, $3::json, $4::timestamptz
+           WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = $2 AND org_id = $1 AND purpose = 'LIVE_MIGRATION_LINK')
            ON CONFLICT (org_id) DO UPDATE
              SET api_key_id = excluded.api_key_id, projects = excluded.projects, received_at = excluded.received_at`,
   },
@@ -229,7 +231,7 @@ export const SQL = {
   getAtlasInventory: {
     name: 'get-atlas-inventory',
     text: `SELECT projects FROM atlas_inventories
-           JOIN links ON links.org_id = atlas_inventories.org_id AND links.api_key_id = atlas_inventories.api_key_id
+           JOIN api_keys ON api_keys.id = atlas_inventories.api_key_id AND api_keys.purpose = 'LIVE_MIGRATION_LINK'
            WHERE atlas_inventories.org_id = $1`,
   },
   insertSourceProject: {

@@ -167,12 +167,12 @@ export class SqliteStore implements Store {
     return row && toLink(row);
   }
 
-  async replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
-    const replaced = await this.committer.write('replaceLink', link, key);
+  async replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
+    const replaced = await this.committer.write('replaceLink', key);
     if (!replaced) return undefined;
     if (replaced.replacedPublicKey) this.apiKeys.delete(replaced.replacedPublicKey);
     // The org exists (the key's foreign key said so) and orgs never change: no need to read it in the write.
-    const org = this.readOrg(link.orgId)!;
+    const org = this.readOrg(key.orgId)!;
     return { org, ...replaced };
   }
 

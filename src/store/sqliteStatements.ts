@@ -45,9 +45,9 @@ export interface ServiceAccountRow {
 }
 
 export interface LinkRow {
+  id: string;
   org_id: string;
-  api_key_id: string;
-  access_list_ips: string;
+  access_list: string;
   created_at: string;
 }
 
@@ -134,8 +134,8 @@ export const toServiceAccount = (row: ServiceAccountRow): ServiceAccountRecord =
 
 export const toLink = (row: LinkRow): LinkRecord => ({
   orgId: row.org_id,
-  apiKeyId: row.api_key_id,
-  accessListIps: JSON.parse(row.access_list_ips) as string[],
+  apiKeyId: row.id,
+  accessListIps: JSON.parse(row.access_list) as string[],
   createdAt: row.created_at,
 });
 
@@ -180,19 +180,10 @@ export function prepareStatements(db: Database) {
     findServiceAccount: p('SELECT * FROM service_accounts WHERE client_id = ?'),
     listServiceAccounts: p('SELECT * FROM service_accounts WHERE org_id = ? ORDER BY created_at, client_id'),
     deleteServiceAccount: p('DELETE FROM service_accounts WHERE org_id = ? AND client_id = ?'),
-    getLink: p('SELECT * FROM links WHERE org_id = ?'),
-    getLinkKey: p(
-      'SELECT api_keys.id AS id, api_keys.public_key AS public_key FROM links JOIN api_keys ON api_keys.id = links.api_key_id WHERE links.org_id = ?',
-    ),
-    deleteOtherLinkKeys: p(
-      "DELETE FROM api_keys WHERE org_id = ? AND purpose = 'LIVE_MIGRATION_LINK' AND id <> ? RETURNING public_key",
+    getLink: p("SELECT id, org_id, access_list, created_at FROM api_keys WHERE org_id = ? AND purpose = 'LIVE_MIGRATION_LINK'"),
+    deleteLinkKey: p(
+      "DELETE FROM api_keys WHERE org_id = ? AND purpose = 'LIVE_MIGRATION_LINK' RETURNING public_key",
     ).pluck(),
-    upsertLink: p(
-      `INSERT INTO links (org_id, api_key_id, access_list_ips, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (org_id) DO UPDATE SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at`,
-    ),
-    deleteLink: p('DELETE FROM links WHERE org_id = ?'),
-    deleteLinkByKey: p('DELETE FROM links WHERE api_key_id = ?'),
     retireLinkKey: p('INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)'),
     // The latest record wins should a public key ever be minted again after it was retired.
     findRetiredLinkKey: p(
@@ -215,12 +206,12 @@ export function prepareStatements(db: Database) {
     putAtlasInventory: p(
       `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
        SELECT @orgId, @apiKeyId, @projects, @receivedAt
-       WHERE EXISTS (SELECT 1 FROM links WHERE org_id = @orgId AND api_key_id = @apiKeyId)
+       WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = @apiKeyId AND org_id = @orgId AND purpose = 'LIVE_MIGRATION_LINK')
        ON CONFLICT (org_id) DO UPDATE SET api_key_id = excluded.api_key_id, projects = excluded.projects, received_at = excluded.received_at`,
     ),
     deleteAtlasInventory: p('DELETE FROM atlas_inventories WHERE org_id = ? AND api_key_id = ?'),
     getAtlasInventory: p(
-      'SELECT projects FROM atlas_inventories JOIN links ON links.org_id = atlas_inventories.org_id AND links.api_key_id = atlas_inventories.api_key_id WHERE atlas_inventories.org_id = ?',
+      "SELECT projects FROM atlas_inventories JOIN api_keys ON api_keys.id = atlas_inventories.api_key_id AND api_keys.purpose = 'LIVE_MIGRATION_LINK' WHERE atlas_inventories.org_id = ?",
     ).pluck(),
     insertSourceProject: p('INSERT INTO source_projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)'),
     getSourceProject: p('SELECT * FROM source_projects WHERE id = ?'),

@@ -3,7 +3,6 @@ import type { Statements } from './sqliteStatements.js';
 import type {
   ApiKeyRecord,
   AvailableProject,
-  LinkRecord,
   Org,
   RateLimitDecision,
   RateLimitPolicy,
@@ -69,7 +68,6 @@ export const sqliteWrites = {
   deleteApiKey(s: Statements, orgId: string, publicKey: string, retiredAt: string): boolean {
     const row = s.findApiKeyInOrg.get(orgId, publicKey) as { id: string; purpose: string } | undefined;
     if (!row) return false;
-    s.deleteLinkByKey.run(row.id);
     s.deleteApiKeyById.run(row.id);
     if (row.purpose === 'LIVE_MIGRATION_LINK') s.retireLinkKey.run(publicKey, orgId, retiredAt, 'DELETED');
     return true;
@@ -81,31 +79,27 @@ export const sqliteWrites = {
     return s.deleteServiceAccount.run(orgId, clientId).changes > 0;
   },
 
-  // The hot write (every create): three statements and no read, a fourth when a key is replaced.
-  // The new key goes in first (its foreign key refuses an org that does not exist), the link moves
-  // to it, then the org's other link key, if any, is deleted and recorded as retired: the foreign
-  // keys hold at every step.
-  replaceLink(s: Statements, link: LinkRecord, key: ApiKeyRecord): { replacedPublicKey?: string } | undefined {
+  // The hot write (every create): the org's link key out (recorded as retired), the new one in.
+  // The insert's foreign key refuses an org that does not exist (and with no org there was no key
+  // to delete); the partial unique index keeps one link key per org.
+  replaceLink(s: Statements, key: ApiKeyRecord): { replacedPublicKey?: string } | undefined {
+    const replaced = s.deleteLinkKey.all(key.orgId) as string[];
+    for (const publicKey of replaced) s.retireLinkKey.run(publicKey, key.orgId, key.createdAt, 'ROTATED');
     try {
       insertApiKey(s, key);
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return undefined;
       throw error;
     }
-    s.upsertLink.run(link.orgId, link.apiKeyId, JSON.stringify(link.accessListIps), link.createdAt);
-    const replaced = s.deleteOtherLinkKeys.all(link.orgId, key.id) as string[];
-    for (const publicKey of replaced) s.retireLinkKey.run(publicKey, link.orgId, key.createdAt, 'ROTATED');
     return replaced.length > 0 ? { replacedPublicKey: replaced[0]! } : {};
   },
 
   /** The deleted link key's public key, or undefined when the org had no link. */
   deleteLink(s: Statements, orgId: string, retiredAt: string): string | undefined {
-    const previous = s.getLinkKey.get(orgId) as { id: string; public_key: string } | undefined;
-    if (!previous) return undefined;
-    s.deleteLink.run(orgId);
-    s.deleteApiKeyById.run(previous.id);
-    s.retireLinkKey.run(previous.public_key, orgId, retiredAt, 'DELETED');
-    return previous.public_key;
+    const [publicKey] = s.deleteLinkKey.all(orgId) as string[];
+    if (publicKey === undefined) return undefined;
+    s.retireLinkKey.run(publicKey, orgId, retiredAt, 'DELETED');
+    return publicKey;
   },
 
   putAtlasInventory(s: Statements, orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): boolean {

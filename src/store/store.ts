@@ -47,6 +47,11 @@ export interface ServiceAccountRecord {
   createdAt: string;
 }
 
+/**
+ * The org's live-migration link. A link is its key: the org's one API key with purpose
+ * LIVE_MIGRATION_LINK (its access list is the link's `accessListIps`), so there is nothing to keep
+ * in step between two records.
+ */
 export interface LinkRecord {
   orgId: string;
   apiKeyId: string;
@@ -179,12 +184,12 @@ export interface Store {
 
   getLink(orgId: string): Promise<LinkRecord | undefined>;
   /**
-   * In one transaction: read the org, delete its current link key (if any) and record it as
-   * retired (ROTATED), insert `key`, and point the org's link at it. Returns the org (its name goes
-   * into the token) and the public key that was replaced; undefined, with nothing written, when the
-   * org does not exist.
+   * In one transaction: delete the org's current link key (if any), recording it as retired
+   * (ROTATED), and insert `key` (purpose LIVE_MIGRATION_LINK) as the org's link. Returns the org
+   * (its name goes into the token) and the public key that was replaced; undefined, with nothing
+   * written, when the org does not exist.
    */
-  replaceLink(link: LinkRecord, key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
+  replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
   /**

@@ -91,21 +91,25 @@ export function storeContract(
       const org = newOrg();
       await store.createOrg(org);
       const first = linkKey(org.id);
-      const now = new Date().toISOString();
-      assert.deepEqual(await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: ['10.0.0.0/8'], createdAt: now }, first.record), { org });
+      assert.deepEqual(await store.replaceLink(first.record), { org });
       assert.equal((await store.getLink(org.id))?.apiKeyId, first.record.id);
       const second = linkKey(org.id);
-      const replaced = await store.replaceLink({ orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now }, second.record);
+      const replaced = await store.replaceLink(second.record);
       assert.equal(replaced?.replacedPublicKey, first.record.publicKey);
       assert.deepEqual(replaced?.org, org);
       assert.equal(await store.findApiKeyByPublicKey(first.record.publicKey), undefined, 'old key is gone');
-      assert.deepEqual(await store.getLink(org.id), { orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now });
+      assert.deepEqual(await store.getLink(org.id), {
+        orgId: org.id,
+        apiKeyId: second.record.id,
+        accessListIps: second.record.accessList,
+        createdAt: second.record.createdAt,
+      });
 
       // A replacement that fails (its public key collides with another key) changes nothing.
       const other = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
       await store.insertApiKey(other.record);
       const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
-      await assert.rejects(store.replaceLink({ orgId: org.id, apiKeyId: clash.id, accessListIps: [], createdAt: now }, clash), UniqueViolationError);
+      await assert.rejects(store.replaceLink(clash), UniqueViolationError);
       assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id);
       assert.ok(await store.findApiKeyByPublicKey(second.record.publicKey));
 
@@ -118,12 +122,11 @@ export function storeContract(
     it('records each retired link key, public key only: ROTATED on replace, DELETED on delete', async () => {
       const org = newOrg();
       await store.createOrg(org);
-      const at = (key: ReturnType<typeof linkKey>) => ({ orgId: org.id, apiKeyId: key.record.id, accessListIps: [], createdAt: key.record.createdAt });
       const first = linkKey(org.id);
       const second = linkKey(org.id);
-      await store.replaceLink(at(first), first.record);
+      await store.replaceLink(first.record);
       assert.equal(await store.findRetiredLinkKey(first.record.publicKey), undefined, 'a current key is not retired');
-      await store.replaceLink(at(second), second.record);
+      await store.replaceLink(second.record);
       const rotated = await store.findRetiredLinkKey(first.record.publicKey);
       assert.deepEqual(rotated, { publicKey: first.record.publicKey, orgId: org.id, retiredAt: second.record.createdAt, reason: 'ROTATED' });
       assert.equal(await store.deleteLink(org.id), true);
@@ -135,7 +138,7 @@ export function storeContract(
 
       // A link key deleted as an API key is retired too; an ordinary key is not recorded.
       const third = linkKey(org.id);
-      await store.replaceLink(at(third), third.record);
+      await store.replaceLink(third.record);
       assert.equal(await store.deleteApiKey(org.id, third.record.publicKey), true);
       assert.equal((await store.findRetiredLinkKey(third.record.publicKey))?.reason, 'DELETED');
       const user = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
@@ -145,7 +148,7 @@ export function storeContract(
 
       // Should a retired public key ever be minted again, its latest retirement is the one told.
       const reused = { ...linkKey(org.id).record, publicKey: first.record.publicKey };
-      await store.replaceLink(at({ record: reused } as ReturnType<typeof linkKey>), reused);
+      await store.replaceLink(reused);
       assert.equal(await store.deleteLink(org.id), true);
       assert.equal((await store.findRetiredLinkKey(first.record.publicKey))?.reason, 'DELETED');
     });
@@ -154,18 +157,18 @@ export function storeContract(
       const org = newOrg();
       await store.createOrg(org);
       const current = linkKey(org.id);
-      await store.replaceLink({ orgId: org.id, apiKeyId: current.record.id, accessListIps: [], createdAt: current.record.createdAt }, current.record);
+      await store.replaceLink(current.record);
       const other = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
       await store.insertApiKey(other.record);
       const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
-      await assert.rejects(store.replaceLink({ orgId: org.id, apiKeyId: clash.id, accessListIps: [], createdAt: clash.createdAt }, clash), UniqueViolationError);
+      await assert.rejects(store.replaceLink(clash), UniqueViolationError);
       assert.equal(await store.findRetiredLinkKey(current.record.publicKey), undefined);
     });
 
     it('creates no link and no key for an org that does not exist', async () => {
       const ghost = newObjectId();
       const key = linkKey(ghost);
-      assert.equal(await store.replaceLink({ orgId: ghost, apiKeyId: key.record.id, accessListIps: [], createdAt: new Date().toISOString() }, key.record), undefined);
+      assert.equal(await store.replaceLink(key.record), undefined);
       assert.equal(await store.findApiKeyByPublicKey(key.record.publicKey), undefined);
       assert.equal(await store.getLink(ghost), undefined);
     });
@@ -174,7 +177,7 @@ export function storeContract(
       const org = newOrg();
       await store.createOrg(org);
       const key = linkKey(org.id);
-      await store.replaceLink({ orgId: org.id, apiKeyId: key.record.id, accessListIps: [], createdAt: new Date().toISOString() }, key.record);
+      await store.replaceLink(key.record);
       assert.equal(await store.deleteApiKey(org.id, key.record.publicKey), true);
       assert.equal(await store.getLink(org.id), undefined);
     });
@@ -184,7 +187,7 @@ export function storeContract(
       await store.createOrg(org);
       const keys = Array.from({ length: 20 }, () => linkKey(org.id));
       await Promise.all(
-        keys.map((k) => store.replaceLink({ orgId: org.id, apiKeyId: k.record.id, accessListIps: [], createdAt: new Date().toISOString() }, k.record)),
+        keys.map((k) => store.replaceLink(k.record)),
       );
       const link = await store.getLink(org.id);
       const linkKeys = (await store.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
@@ -206,7 +209,7 @@ export function storeContract(
       const first = linkKey(org.id);
       const now = new Date().toISOString();
       assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), false, 'no link yet');
-      await store.replaceLink({ orgId: org.id, apiKeyId: first.record.id, accessListIps: [], createdAt: now }, first.record);
+      await store.replaceLink(first.record);
       assert.equal(await store.getAtlasInventory(org.id), undefined);
       assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), true);
       assert.deepEqual(await store.getAtlasInventory(org.id), projects);
@@ -215,7 +218,7 @@ export function storeContract(
       await store.putAtlasInventory(org.id, first.record.id, projects, now);
 
       const second = linkKey(org.id);
-      await store.replaceLink({ orgId: org.id, apiKeyId: second.record.id, accessListIps: [], createdAt: now }, second.record);
+      await store.replaceLink(second.record);
       assert.equal(await store.getAtlasInventory(org.id), undefined, 'rotation drops the old inventory at once');
       assert.equal(await store.putAtlasInventory(org.id, first.record.id, projects, now), false, 'the old key has no authority');
       assert.equal(await store.putAtlasInventory(org.id, second.record.id, projects, now), true);

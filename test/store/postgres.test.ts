@@ -87,11 +87,10 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     const org = newOrg();
     await a.createOrg(org);
     const first = linkKey(org.id);
-    const link = { orgId: org.id, apiKeyId: first.record.id, accessListIps: [], createdAt: new Date().toISOString() };
-    await a.replaceLink(link, first.record);
+    await a.replaceLink(first.record);
     assert.deepEqual(await b.findApiKeyByPublicKey(first.record.publicKey), first.record);
     const second = linkKey(org.id);
-    const replaced = await b.replaceLink({ ...link, apiKeyId: second.record.id }, second.record);
+    const replaced = await b.replaceLink(second.record);
     assert.equal(replaced?.replacedPublicKey, first.record.publicKey);
     assert.equal(await a.findApiKeyByPublicKey(first.record.publicKey), undefined, 'rotated on B, gone on A');
     assert.equal(await a.deleteLink(org.id), true);
@@ -105,7 +104,7 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     const keys = Array.from({ length: 30 }, () => linkKey(org.id));
     const results = await Promise.all(
       keys.map((k, i) =>
-        (i % 2 ? a : b).replaceLink({ orgId: org.id, apiKeyId: k.record.id, accessListIps: [], createdAt: new Date().toISOString() }, k.record),
+        (i % 2 ? a : b).replaceLink(k.record),
       ),
     );
     assert.equal(results.filter((r) => r?.replacedPublicKey === undefined).length, 1, 'only the first replaced nothing');

@@ -37,12 +37,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         created_at timestamptz NOT NULL
       );
       CREATE INDEX service_accounts_org ON service_accounts(org_id);
-      CREATE TABLE links (
-        org_id text PRIMARY KEY REFERENCES orgs(id),
-        api_key_id text NOT NULL UNIQUE REFERENCES api_keys(id),
-        access_list_ips text[] NOT NULL,
-        created_at timestamptz NOT NULL
-      );
+      -- An org's live-migration link is its one LIVE_MIGRATION_LINK key (no separate links table).
+      CREATE UNIQUE INDEX api_keys_one_link_per_org ON api_keys(org_id) WHERE purpose = 'LIVE_MIGRATION_LINK';
       CREATE TABLE revoked_access_tokens (
         jti text PRIMARY KEY,
         expires_at bigint NOT NULL
@@ -67,9 +63,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       -- round trip and one transaction. The org's row lock (FOR NO KEY UPDATE, which does not block
       -- the foreign-key checks of other inserts) serialises every change to one org's link across
       -- all instances (deleting a link takes it too); each statement after it sees what the
-      -- previous holder committed, so the delete finds every other link key. Returns no row when
-      -- the org does not exist. The parameters are the new key's columns, then the link's own; the
-      -- key's org is the link's org.
+      -- previous holder committed, so the delete finds the current link key. Returns no row when
+      -- the org does not exist. The parameters are the new key's columns.
       CREATE FUNCTION replace_link(
         p_key_id text,
         p_org_id text,
@@ -80,9 +75,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         p_access_list text[],
         p_description text,
         p_purpose text,
-        p_key_created_at timestamptz,
-        p_link_access_list_ips text[],
-        p_link_created_at timestamptz
+        p_key_created_at timestamptz
       ) RETURNS TABLE (org_name text, org_created_at timestamptz, replaced_public_key text)
       LANGUAGE plpgsql AS $$
       BEGIN
@@ -90,18 +83,12 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         IF NOT FOUND THEN
           RETURN;
         END IF;
-        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
-        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
-        INSERT INTO links (org_id, api_key_id, access_list_ips, created_at)
-        VALUES (p_org_id, p_key_id, p_link_access_list_ips, p_link_created_at)
-        ON CONFLICT (org_id) DO UPDATE
-          SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at;
         WITH deleted AS (
-          DELETE FROM api_keys k
-          WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' AND k.id <> p_key_id
-          RETURNING k.public_key
+          DELETE FROM api_keys k WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' RETURNING k.public_key
         )
         SELECT min(d.public_key) INTO replaced_public_key FROM deleted d;
+        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
+        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
         RETURN NEXT;
       END
       $$;
@@ -180,9 +167,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         p_access_list text[],
         p_description text,
         p_purpose text,
-        p_key_created_at timestamptz,
-        p_link_access_list_ips text[],
-        p_link_created_at timestamptz
+        p_key_created_at timestamptz
       ) RETURNS TABLE (org_name text, org_created_at timestamptz, replaced_public_key text)
       LANGUAGE plpgsql AS $$
       BEGIN
@@ -190,21 +175,15 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         IF NOT FOUND THEN
           RETURN;
         END IF;
-        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
-        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
-        INSERT INTO links (org_id, api_key_id, access_list_ips, created_at)
-        VALUES (p_org_id, p_key_id, p_link_access_list_ips, p_link_created_at)
-        ON CONFLICT (org_id) DO UPDATE
-          SET api_key_id = excluded.api_key_id, access_list_ips = excluded.access_list_ips, created_at = excluded.created_at;
         WITH deleted AS (
-          DELETE FROM api_keys k
-          WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' AND k.id <> p_key_id
-          RETURNING k.public_key
+          DELETE FROM api_keys k WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' RETURNING k.public_key
         ), retired AS (
           INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason)
           SELECT d.public_key, p_org_id, p_key_created_at, 'ROTATED' FROM deleted d
         )
         SELECT min(d.public_key) INTO replaced_public_key FROM deleted d;
+        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
+        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
         RETURN NEXT;
       END
       $$;

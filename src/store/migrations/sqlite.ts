@@ -34,12 +34,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         created_at TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX service_accounts_org ON service_accounts(org_id);
-      CREATE TABLE links (
-        org_id TEXT PRIMARY KEY REFERENCES orgs(id),
-        api_key_id TEXT NOT NULL UNIQUE REFERENCES api_keys(id),
-        access_list_ips TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      ) WITHOUT ROWID;
+      -- An org's live-migration link is its one LIVE_MIGRATION_LINK key (no separate links table,
+      -- nothing to keep in step): rotating it is a delete and an insert.
+      CREATE UNIQUE INDEX api_keys_one_link_per_org ON api_keys(org_id) WHERE purpose = 'LIVE_MIGRATION_LINK';
       CREATE TABLE revoked_access_tokens (
         jti TEXT PRIMARY KEY,
         expires_at INTEGER NOT NULL
@@ -99,8 +96,8 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         last_synced_at TEXT,
         created_at TEXT NOT NULL
       ) WITHOUT ROWID;
-      -- The inventory counts only while api_key_id is the org's current link key: reads join the
-      -- link, and writes check it. No foreign key to api_keys, so the hot write (a rotation
+      -- The inventory counts only while api_key_id is the org's current link key: reads join it,
+      -- and writes check it. No foreign key to api_keys, so the hot write (a rotation
       -- deleting the old link key) pays no check here; a stale row is replaced by the next push.
       CREATE TABLE atlas_inventories (
         org_id TEXT PRIMARY KEY REFERENCES orgs(id),
