@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../boundedCache.js';
 import { verifyClientCredentials } from '../domain/serviceAccounts.js';
 import type { ServiceAccountRecord, Store } from '../store/store.js';
 
@@ -34,7 +34,7 @@ export class AccessTokenRefused extends Error {
 export class AccessTokens {
   // Verifying a JWT (HMAC + JSON) on every call is avoidable: a verified token string maps to its
   // claims. Expiry, revocation and the account's existence are still checked on every request.
-  private readonly verified = new LRUCache<string, AccessTokenClaims>({ max: 10_000 });
+  private readonly verified = new BoundedCache<string, AccessTokenClaims>(10_000);
 
   private constructor(
     private readonly store: Store,

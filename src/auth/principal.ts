@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../boundedCache.js';
 import { compileAccessList, type AccessList } from '../domain/accessList.js';
 import type { OrgRole, Store } from '../store/store.js';
 import { ApiError } from '../http/errors.js';
@@ -53,7 +53,7 @@ const NONCE_KEY_NAME = 'digest-nonce-key';
 
 export class Authenticator {
   // Access lists are stored as text; compiled ones are reused (entries never change for a key).
-  private readonly accessLists = new LRUCache<string, AccessList>({ max: 10_000 });
+  private readonly accessLists = new BoundedCache<string, AccessList>(10_000);
 
   private constructor(
     private readonly store: Store,

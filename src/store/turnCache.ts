@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../boundedCache.js';
 
 // Read caches for the SQLite back end's hottest lookups (the key, token and org behind every
 // request). In WAL mode every read statement costs two fcntl() lock calls; under load that is the
@@ -35,14 +35,14 @@ export class DataVersionWatch {
 }
 
 export class TurnValidatedCache<V extends object> {
-  private readonly entries: LRUCache<string, V>;
+  private readonly entries: BoundedCache<string, V>;
   private generation = -1;
 
   constructor(
     private readonly watch: DataVersionWatch,
     max = 10_000,
   ) {
-    this.entries = new LRUCache<string, V>({ max });
+    this.entries = new BoundedCache<string, V>(max);
   }
 
   get(key: string): V | undefined {
