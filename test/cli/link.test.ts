@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/server.js';
 import { eventually } from '../helpers/source.js';
 import { runCli, startProcess, type ServerProcess } from '../helpers/process.js';
-import { ATLAS_JSON, digestRequest, request, type Credentials } from '../helpers/http.js';
+import { ATLAS_JSON, digestRequest, request, requestAccessToken, type Credentials } from '../helpers/http.js';
 import { testStoreEnv } from '../helpers/store.js';
 
 // The whole push-migration link with two real processes, as the README walks it through: an Atlas
@@ -92,14 +92,7 @@ describe('live-migration link, two real processes', () => {
     });
     sourceBoot = readBoot(sourceDir);
     const sa = atlasBoot.serviceAccount!;
-    const tokenRes = await request(`${atlas.url}/api/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${sa.clientId}:${sa.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const tokenRes = await requestAccessToken(atlas.url, sa);
     accessToken = tokenRes.json.access_token;
     projectId = (await cli(['source', 'project', 'create', '--org', sourceBoot.orgId, '--name', 'Payments'])).id;
     await cli(['source', 'deployment', 'add', '--project', projectId, '--name', 'rs-payments', '--mongodb-version', '7.0.13', '--fcv', '7.0', '--tls', '--agent-version', '13.24.0.9285', '--db-size-bytes', '1048576', '--oplog-size-mb', '2048']);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/server.js';
 import { hasCurl, runCli, runCurl, startProcess, type ServerProcess } from '../helpers/process.js';
-import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
+import { ATLAS_JSON, digestRequest, request, requestAccessToken } from '../helpers/http.js';
 import { testStoreEnv } from '../helpers/store.js';
 
 // The real binary: start, bootstrap, the Atlas docs' two curl commands, the embedded key,
@@ -118,14 +118,7 @@ describe('pushlink serve (real process)', async () => {
 
     const sa = await runCli(['service-account', 'create', '--org', orgId, '--role', 'ORG_OWNER', '--data-dir', dataDir, '--json'], backend.env);
     const account = JSON.parse(sa.stdout);
-    const tokenRes = await request(`${server.url}/api/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
+    const tokenRes = await requestAccessToken(server.url, account);
     assert.equal(tokenRes.status, 200);
 
     const del = await runCli(['apikey', 'delete', '--org', orgId, '--public-key', created.publicKey, '--data-dir', dataDir, '--json'], backend.env);
@@ -188,14 +181,7 @@ describe('pushlink serve configuration and lifecycle', () => {
         headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
         body: '{}',
       });
-      const tokenRes = await request(`${server.url}/api/oauth/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      });
+      const tokenRes = await requestAccessToken(server.url, boot.serviceAccount);
       const accessToken = tokenRes.json.access_token as string;
       await request(`${server.url}/api/atlas/v2/orgs`, { headers: { accept: ATLAS_JSON, authorization: `Bearer ${accessToken}` } });
       const linkToken = created.json.linkToken as string;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import { selfSignedFiles } from '../../src/tls/selfSigned.js';
 import { httpsAgentTrusting, readTrustedCa } from '../../src/tls/trust.js';
-import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
+import { ATLAS_JSON, digestRequest, request, requestAccessToken } from '../helpers/http.js';
 import { readBootstrap, runCli, startProcess, type ServerProcess } from '../helpers/process.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -71,15 +71,7 @@ describe('pushlink serve --tls self-signed (real process)', () => {
   });
 
   it('issues an OAuth token and creates a link-token with it over HTTPS', async () => {
-    const tokenRes = await request(`${server.url}/api/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${boot.serviceAccount.clientId}:${boot.serviceAccount.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-      ca,
-    });
+    const tokenRes = await requestAccessToken(server.url, boot.serviceAccount, { ca });
     assert.equal(tokenRes.status, 200, tokenRes.text);
     const created = await request(`${server.url}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, {
       method: 'POST',

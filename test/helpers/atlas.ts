@@ -1,6 +1,6 @@
 import { createApiKey } from '../../src/domain/apiKeys.js';
 import { createServiceAccount } from '../../src/domain/serviceAccounts.js';
-import { ATLAS_JSON, digestRequest, request, type Credentials, type TestRequest, type TestResponse } from './http.js';
+import { ATLAS_JSON, digestRequest, request, requestAccessToken, type Credentials, type TestRequest, type TestResponse } from './http.js';
 import type { TestServer } from './server.js';
 
 // Atlas-shaped calls against a test server: digest (Go SDK style) and bearer (OAuth) flavours.
@@ -31,15 +31,7 @@ export function bootstrapKey(server: TestServer): Credentials {
 }
 
 export async function accessToken(server: TestServer, clientId: string, clientSecret: string, urlEncoded = false): Promise<string> {
-  const encode = urlEncoded ? (s: string) => encodeURIComponent(s) : (s: string) => s;
-  const res = await request(`${server.url}/api/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
+  const res = await requestAccessToken(server.url, { clientId, clientSecret }, { urlEncoded });
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
   return res.json.access_token as string;
 }

@@ -150,3 +150,21 @@ export async function fetchNonce(url: string, options: TestRequest = {}): Promis
 }
 
 export const ATLAS_JSON = 'application/vnd.atlas.2023-01-01+json';
+
+/** POST /api/oauth/token as the Go SDK sends it (HTTP Basic, raw or form-urlencoded credentials). */
+export function requestAccessToken(
+  baseUrl: string,
+  client: { clientId: string; clientSecret: string },
+  options: { urlEncoded?: boolean; ca?: string | string[] } = {},
+): Promise<TestResponse> {
+  const encode = options.urlEncoded ? encodeURIComponent : (s: string) => s;
+  return request(`${baseUrl}/api/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
+}

@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/open.js';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers/server.js';
 import { startProcess, type ServerProcess } from '../helpers/process.js';
-import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
+import { ATLAS_JSON, digestRequest, request, requestAccessToken } from '../helpers/http.js';
 import { TEST_STORE, testStoreEnv } from '../helpers/store.js';
 
 // Crash safety: many orgs, one client each, creating link-tokens as fast as they can while the
@@ -153,14 +153,7 @@ describe('crash safety (SIGKILL under load)', () => {
       if (kill === 0) {
         for (const [i, org] of orgs.entries()) {
           const sa = saCredentials[i]!;
-          const res = await request(`${server.url}/api/oauth/token`, {
-            method: 'POST',
-            headers: {
-              authorization: `Basic ${Buffer.from(`${sa.clientId}:${sa.clientSecret}`).toString('base64')}`,
-              'content-type': 'application/x-www-form-urlencoded',
-            },
-            body: 'grant_type=client_credentials',
-          });
+          const res = await requestAccessToken(server.url, sa);
           org.accessToken = res.json.access_token;
         }
       } else {

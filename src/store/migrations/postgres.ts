@@ -58,40 +58,6 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         name text PRIMARY KEY,
         value bytea NOT NULL
       );
-
-      -- Every link-token create replaces the org's link. As one function it is one statement: one
-      -- round trip and one transaction. The org's row lock (FOR NO KEY UPDATE, which does not block
-      -- the foreign-key checks of other inserts) serialises every change to one org's link across
-      -- all instances (deleting a link takes it too); each statement after it sees what the
-      -- previous holder committed, so the delete finds the current link key. Returns no row when
-      -- the org does not exist. The parameters are the new key's columns.
-      CREATE FUNCTION replace_link(
-        p_key_id text,
-        p_org_id text,
-        p_public_key text,
-        p_ha1 text,
-        p_private_key_hint text,
-        p_roles text[],
-        p_access_list text[],
-        p_description text,
-        p_purpose text,
-        p_key_created_at timestamptz
-      ) RETURNS TABLE (org_name text, org_created_at timestamptz, replaced_public_key text)
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        SELECT o.name, o.created_at INTO org_name, org_created_at FROM orgs o WHERE o.id = p_org_id FOR NO KEY UPDATE;
-        IF NOT FOUND THEN
-          RETURN;
-        END IF;
-        WITH deleted AS (
-          DELETE FROM api_keys k WHERE k.org_id = p_org_id AND k.purpose = 'LIVE_MIGRATION_LINK' RETURNING k.public_key
-        )
-        SELECT min(d.public_key) INTO replaced_public_key FROM deleted d;
-        INSERT INTO api_keys (id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at)
-        VALUES (p_key_id, p_org_id, p_public_key, p_ha1, p_private_key_hint, p_roles, p_access_list, p_description, p_purpose, p_key_created_at);
-        RETURN NEXT;
-      END
-      $$;
     `,
   },
   {
@@ -146,8 +112,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
   {
     // Link keys that stopped working (public key only), so `pushlink token inspect` can tell a
     // superseded token from a deleted one. Append-only with no index on the (random) public key:
-    // every rotation adds a row on the hot path; the rare lookup scans. replace_link records the
-    // keys it replaces in the same statement.
+    // every rotation adds a row on the hot path; the rare lookup scans. replace_link, which every
+    // create calls, records the key it replaces in the same statement.
     version: 3,
     sql: `
       CREATE TABLE retired_link_keys (
@@ -157,7 +123,13 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         retired_at timestamptz NOT NULL,
         reason text NOT NULL CHECK (reason IN ('ROTATED', 'DELETED'))
       );
-      CREATE OR REPLACE FUNCTION replace_link(
+      -- Every link-token create replaces the org's link. As one function it is one statement: one
+      -- round trip and one transaction. The org's row lock (FOR NO KEY UPDATE, which does not block
+      -- the foreign-key checks of other inserts) serialises every change to one org's link across
+      -- all instances (deleting a link takes it too); each statement after it sees what the
+      -- previous holder committed, so the delete finds the current link key. Returns no row when
+      -- the org does not exist. The parameters are the new key's columns.
+      CREATE FUNCTION replace_link(
         p_key_id text,
         p_org_id text,
         p_public_key text,
