@@ -22,6 +22,7 @@ import {
   type SourceLinkRow,
   type SourceProjectRow,
 } from './postgresStatements.js';
+import { sourceLinkValues } from './columns.js';
 import { OrgWriteBatcher } from './orgWriteBatcher.js';
 import { takeToken } from './tokenBucket.js';
 import {
@@ -380,20 +381,7 @@ export class PostgresStore implements Store {
   }
 
   async putSourceLink(link: SourceLinkRecord): Promise<void> {
-    await this.write(SQL.putSourceLink, [
-      link.orgId,
-      link.linkId,
-      link.atlasOrgId,
-      link.atlasOrgName,
-      link.publicKey,
-      link.ha1,
-      link.status,
-      link.reason,
-      link.syncedVersion,
-      link.lastAttemptAt,
-      link.lastSyncedAt,
-      link.createdAt,
-    ]);
+    await this.write(SQL.putSourceLink, sourceLinkValues(link));
   }
 
   async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {

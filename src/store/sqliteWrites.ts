@@ -1,4 +1,5 @@
 import { takeToken, type BucketState } from './tokenBucket.js';
+import { sourceLinkValues } from './columns.js';
 import type { Statements } from './sqliteStatements.js';
 import type {
   ApiKeyRecord,
@@ -139,20 +140,7 @@ export const sqliteWrites = {
   },
 
   putSourceLink(s: Statements, link: SourceLinkRecord): void {
-    s.putSourceLink.run(
-      link.orgId,
-      link.linkId,
-      link.atlasOrgId,
-      link.atlasOrgName,
-      link.publicKey,
-      link.ha1,
-      link.status,
-      link.reason,
-      link.syncedVersion,
-      link.lastAttemptAt,
-      link.lastSyncedAt,
-      link.createdAt,
-    );
+    s.putSourceLink.run(...sourceLinkValues(link));
   },
 
   deleteSourceLink(s: Statements, orgId: string): boolean {
