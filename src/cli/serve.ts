@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, buildMetricsApp } from '../app.js';
-import type { ServerConfig } from '../config.js';
+import { ConfigError, type ServerConfig } from '../config.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
 import { loggerOptions } from '../observability/logging.js';
 import { Metrics } from '../observability/metrics.js';
@@ -34,6 +34,24 @@ async function bootstrap(
     log.info({ file, orgId: created.orgId, side }, 'bootstrapped a new organization; its credentials are in the bootstrap file');
   }
   return file;
+}
+
+/** Why listen() fails for reasons a person can fix, as they would put it. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another server on that port? choose one with --port)',
+  EACCES: 'permission denied (ports below 1024 need privileges; choose one with --port)',
+  EADDRNOTAVAIL: 'this machine has no such address (check --host)',
+};
+
+/** listen(), with a port in use or a wrong --host as a one-line startup error instead of a stack trace. */
+async function listen(server: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await server.listen({ host, port });
+  } catch (error) {
+    const reason = LISTEN_FAILURES[(error as NodeJS.ErrnoException).code ?? ''];
+    if (reason === undefined) throw error;
+    throw new ConfigError(`cannot listen on ${host}:${port}: ${reason}`);
+  }
 }
 
 /** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store(s). */
@@ -86,20 +104,32 @@ export async function serve(config: ServerConfig): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  // Plain lines for people and scripts (with --port 0 they are the only way to learn the ports).
-  // "listening" comes last, so whoever waits for it has read the others.
-  const lines: string[] = [];
-  if (metricsApp) lines.push(`pushlink metrics on ${await metricsApp.listen({ host: config.host, port: config.metricsPort })}/metrics`);
-  if (selfSigned) lines.push(...trustInstructions(selfSigned.files.caCert));
-  if (config.databaseUrl !== undefined) lines.push(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}`);
-  lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`);
-  const address = await app.listen({ host: config.host, port: config.port });
+  let address: string;
+  let metricsAddress: string | undefined;
+  try {
+    if (metricsApp) metricsAddress = await listen(metricsApp, config.host, config.metricsPort!);
+    address = await listen(app, config.host, config.port);
+  } catch (error) {
+    // Nothing is served: close what was opened, the stores last, before the CLI reports it.
+    clearInterval(pruner);
+    await Promise.allSettled([app.close(), metricsApp?.close()]);
+    for (const s of stores) await s.close().catch(() => undefined);
+    throw error;
+  }
   // With --role both and no --atlas-url, the source side links to the Atlas side in this process
   // (trusting this process's own CA when it serves --tls self-signed).
   if (config.role === 'both' && !app.atlasBaseUrl) {
     app.atlasBaseUrl = new URL(address);
     if (selfSigned && !app.atlasCa) app.atlasCa = readTrustedCa(selfSigned.files.caCert);
   }
+
+  // Plain lines for people and scripts (with --port 0 they are the only way to learn the ports).
+  // "listening" comes last, so whoever waits for it has read the others.
+  const lines: string[] = [];
+  if (metricsAddress) lines.push(`pushlink metrics on ${metricsAddress}/metrics`);
+  if (selfSigned) lines.push(...trustInstructions(selfSigned.files.caCert));
+  if (config.databaseUrl !== undefined) lines.push(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}`);
+  lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`);
   if (app.atlasBaseUrl && config.role !== 'atlas') lines.push(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}`);
   lines.push(`pushlink listening on ${address} (role ${config.role})`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -207,6 +207,29 @@ describe('pushlink serve configuration and lifecycle', () => {
     }
   });
 
+  it('says in one line, exit code 1, when its port is taken or its host is not this machine', async () => {
+    const backend = await testStoreEnv();
+    const dir = tempDir();
+    const otherDir = tempDir();
+    const first = await startProcess(['serve', '--port', '0', '--data-dir', dir], { env: backend.env });
+    try {
+      const port = new URL(first.url).port;
+      const taken = await runCli(['serve', '--port', port, '--data-dir', otherDir], backend.env);
+      assert.equal(taken.code, 1);
+      assert.equal(taken.stderr, `pushlink: cannot listen on 127.0.0.1:${port}: the address is already in use (another server on that port? choose one with --port)\n`);
+      // 192.0.2.1 (TEST-NET-1, RFC 5737) is never an address of this machine.
+      const foreign = await runCli(['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', otherDir], backend.env);
+      assert.equal(foreign.code, 1);
+      assert.match(foreign.stderr, /^pushlink: cannot listen on 192\.0\.2\.1:0: this machine has no such address \(check --host\)\n$/);
+      // The one that listens first is unharmed.
+      assert.equal((await request(`${first.url}/healthz`)).status, 200);
+    } finally {
+      await first.stop();
+      await backend.dispose();
+      for (const d of [dir, otherDir]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('shuts down gracefully on SIGINT and SIGTERM, and keeps every token across a restart', async () => {
     const dir = tempDir();
     const backend = await testStoreEnv();
