@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { scratchDatabase } from './scratchDatabase.js';
 
 // npm run bench [-- --duration 10 --connections 50 --rounds 3 --database-url postgres://…]
 // Measures Create One Link-Token on pushlink (bearer and digest) beside a raw node:http POST
@@ -117,24 +117,6 @@ async function startTarget(backEnd: Target['backEnd'], storeArgs: string[]): Pro
 async function stopTarget(target: Target): Promise<void> {
   await stop(target.server);
   fs.rmSync(target.dataDir, { recursive: true, force: true });
-}
-
-/** A database of its own on the server `serverUrl` names, so the run starts empty and leaves nothing. */
-async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `pushlink_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 const headers = { accept: 'application/vnd.atlas.2023-01-01+json', 'content-type': 'application/vnd.atlas.2023-01-01+json' };

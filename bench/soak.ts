@@ -5,12 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scratchDatabase } from './scratchDatabase.js';
 
-// npm run soak -- --minutes N [--rate 200] [--orgs 10]
+// npm run soak -- --minutes N [--rate 200] [--orgs 10] [--database-url postgres://…]
 // A steady mixed load on one pushlink process (loopback only): link-token creates and rotations,
 // deletes, org lists by digest, OAuth token requests and availableProjects, at a fixed rate. Every
 // 10 s it prints the rate achieved, errors and the server's RSS; at the end it fails (exit 1) on any
 // error or when RSS grew by more than a quarter (+ 16 MiB) from the first sample after warm-up.
+// With --database-url the server runs on PostgreSQL, in a scratch database made on that server for
+// the run and dropped after it; without, on SQLite in a temporary data dir.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../src/cli/main.js');
@@ -24,6 +27,9 @@ const arg = (name: string, fallback: number) => {
 const minutes = arg('minutes', 5);
 const rate = arg('rate', 200);
 const orgCount = arg('orgs', 10);
+const databaseUrlIndex = args.indexOf('--database-url');
+const databaseServerUrl = databaseUrlIndex >= 0 ? args[databaseUrlIndex + 1] : undefined;
+if (databaseUrlIndex >= 0 && !databaseServerUrl) throw new Error('--database-url needs a postgres:// URL');
 const SAMPLE_MS = 10_000;
 const WARMUP_MS = Math.min(60_000, (minutes * 60_000) / 5);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -70,9 +76,11 @@ function rssMiB(pid: number): number {
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushlink-soak-'));
+  const database = databaseServerUrl === undefined ? undefined : await scratchDatabase(databaseServerUrl);
+  const storeArgs = ['--data-dir', dataDir, ...(database ? ['--database-url', database.url] : [])];
   const run = (cliArgs: string[]) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...cliArgs, '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [CLI, ...cliArgs, ...storeArgs, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (c) => (out += c));
       child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`pushlink ${cliArgs.join(' ')} exited ${code}`))));
@@ -84,7 +92,7 @@ async function main(): Promise<void> {
     const sa = JSON.parse(await run(['service-account', 'create', '--org', org.id, '--role', 'ORG_OWNER']));
     orgs.push({ id: org.id, key, sa });
   }
-  const server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--rate-limit', 'off', '--log-level', 'warn'], {
+  const server = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...storeArgs, '--rate-limit', 'off', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise<string>((resolve, reject) => {
@@ -96,8 +104,23 @@ async function main(): Promise<void> {
     });
     server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-
+  const cleanUp = async () => {
+    agent.destroy();
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   const counts = { ops: 0, errors: 0 };
+  let started = Date.now();
+  let stopping = false;
+  // A server that dies mid-run is the soak's finding, said in one line rather than as a stack trace.
+  let serverRunning = true;
+  server.once('exit', (code, signal) => {
+    serverRunning = false;
+    if (stopping) return;
+    console.log(`\nsoak: FAILED: the server exited (${signal ?? `code ${code}`}) after ${Math.round((Date.now() - started) / 1000)} s, ${counts.ops} operations, ${counts.errors} errors`);
+    void cleanUp().finally(() => process.exit(1));
+  });
+
   const errorsByKind = new Map<string, number>();
   const fail = (kind: string) => {
     counts.errors++;
@@ -144,10 +167,10 @@ async function main(): Promise<void> {
     return operations[0]!;
   };
 
-  console.log(`# soak: ${minutes} min at ${rate} ops/s over ${orgCount} orgs, server pid ${server.pid}, ${base}`);
+  console.log(`# soak: ${minutes} min at ${rate} ops/s over ${orgCount} orgs on ${database ? 'PostgreSQL' : 'SQLite'}, server pid ${server.pid}, ${base}`);
   console.log('| t (s) | ops/s | errors | RSS MiB |');
   console.log('|---:|---:|---:|---:|');
-  const started = Date.now();
+  started = Date.now();
   const endAt = started + minutes * 60_000;
   let inFlight = 0;
   let lastOps = 0;
@@ -186,10 +209,12 @@ async function main(): Promise<void> {
   });
   clearInterval(ticker);
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  agent.destroy();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  stopping = true;
+  if (serverRunning) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  await cleanUp();
 
   const end = samples[samples.length - 1]!;
   const start = baseline ?? samples[0]!;
