@@ -1,5 +1,5 @@
 import type { Server as TlsServer } from 'node:tls';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBodyParser, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './atlasRequest.js';
 import type { ServerConfig } from './config.js';
 import { AccessTokens } from './auth/oauth.js';
@@ -92,8 +92,18 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.decorateRequest('render', null as unknown as RenderOptions);
   app.decorateRequest('resourceVersion', '');
 
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser(REQUEST_JSON_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // An empty body with a JSON type is no body, as clients that send the header on every call
+  // (DELETE too) mean it; an operation that needs one refuses it in validation. A path that does
+  // not exist is a 404 whatever its body.
+  const parseJsonBody: FastifyBodyParser<string> = (request, body, done) => {
+    if (body === '' || request.is404) done(null, undefined);
+    else parseJson(request, body, done);
+  };
+  for (const type of ['application/json', REQUEST_JSON_CONTENT_TYPE]) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, parseJsonBody);
+  }
   // Any other body: refused with 415, except on a path that does not exist, which is a 404 first.
   app.addContentTypeParser('*', (request, _payload, done) => {
     if (request.is404) done(null, undefined);

@@ -145,6 +145,22 @@ describe('Atlas conventions over HTTP', () => {
       assert.ok(isApiError(res, 404, 'RESOURCE_NOT_FOUND'), res.text);
     });
 
+    it('an empty or malformed JSON body to a path that does not exist → 404, not 400', async () => {
+      for (const [method, body] of [['POST', ''], ['DELETE', ''], ['POST', '{"a":']] as const) {
+        const res = await request(`${server.url}/api/atlas/v2/nowhere`, { method, headers: { 'content-type': 'application/json' }, body });
+        assert.ok(isApiError(res, 404, 'RESOURCE_NOT_FOUND'), `${method} ${JSON.stringify(body)}: ${res.text}`);
+      }
+    });
+
+    it('a JSON Content-Type on a call without a body (DELETE) is no reason to refuse it', async () => {
+      for (const contentType of ['application/json', 'application/vnd.atlas.2023-01-01+json']) {
+        assert.equal((await post('{}')).status, 201);
+        const res = await bearerCall(server, path, token, { method: 'DELETE', headers: { 'content-type': contentType }, body: '' });
+        assert.equal(res.status, 204, `${contentType}: ${res.text}`);
+        assert.equal(await server.store.getLink(server.bootstrap.orgId), undefined);
+      }
+    });
+
     it('an unknown path → 404 RESOURCE_NOT_FOUND', async () => {
       const res = await request(`${server.url}/api/atlas/v2/nothing/here?x=1`);
       assert.ok(isApiError(res, 404, 'RESOURCE_NOT_FOUND'));
