@@ -14,6 +14,11 @@ interface CatalogueEntry {
   detail: string;
   /** `parameters: null` where real Atlas sends null rather than a list. */
   nullParameters?: boolean;
+  /**
+   * Atlas's digest challenge body, as recorded: always pretty (Jackson), keys in the order
+   * error, reason, detail, errorCode, and no parameters (../shared/reference/atlas-api.md §4, §5).
+   */
+  challengeBody?: boolean;
 }
 
 export const ERROR_CATALOGUE = {
@@ -32,7 +37,7 @@ export const ERROR_CATALOGUE = {
   // A request Node or Fastify could not take apart at all; pushlink's own code.
   INVALID_REQUEST: { status: 400, detail: 'The request is invalid: %s.' },
   // 401
-  NOT_AUTHORIZED: { status: 401, errorCode: 'UNEXPECTED_ERROR', detail: 'You are not authorized for this resource.' },
+  NOT_AUTHORIZED: { status: 401, errorCode: 'UNEXPECTED_ERROR', detail: 'You are not authorized for this resource.', challengeBody: true },
   USER_CANNOT_ACCESS_ORG: { status: 401, detail: 'User cannot access this organization.' },
   NOT_ORG_OWNER: {
     status: 401,
@@ -101,6 +106,8 @@ export class ApiError extends Error {
   /** Extra response headers (WWW-Authenticate, Retry-After, …). */
   readonly headers: Record<string, string>;
   readonly fields: FieldViolation[] | undefined;
+  /** Rendered pretty whatever the request asked (the challenge body). */
+  readonly alwaysPretty: boolean;
 
   constructor(
     name: ErrorName,
@@ -119,10 +126,12 @@ export class ApiError extends Error {
     this.reason = REASONS[entry.status] ?? 'Error';
     this.headers = options.headers ?? {};
     this.fields = options.fields;
+    this.alwaysPretty = entry.challengeBody === true;
   }
 
-  /** The ApiError body, keys in Atlas's (alphabetical) order. */
+  /** The ApiError body, keys in Atlas's (alphabetical) order, or the challenge body's own. */
   body(): Record<string, unknown> {
+    if (this.alwaysPretty) return { error: this.status, reason: this.reason, detail: this.detail, errorCode: this.errorCode };
     return {
       ...(this.fields ? { badRequestDetail: { fields: this.fields } } : {}),
       detail: this.detail,
@@ -172,7 +181,7 @@ export function sendApiError(reply: FastifyReply, error: ApiError, pretty = fals
   reply.header('x-error-code', error.errorCode);
   reply.header('content-type', 'application/json');
   // A Buffer skips any per-request serializer (envelope/pretty apply to entities, not to errors).
-  return reply.send(Buffer.from(renderJson(error.body(), pretty)));
+  return reply.send(Buffer.from(renderJson(error.body(), pretty || error.alwaysPretty)));
 }
 
 /**

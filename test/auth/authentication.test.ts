@@ -13,7 +13,8 @@ const ORGS = '/api/atlas/v2/orgs';
 
 function assertChallenge(res: TestResponse, stale = false): string {
   assert.ok(isApiError(res, 401, 'UNEXPECTED_ERROR'), `${res.status} ${res.text}`);
-  assert.equal(res.json.detail, 'You are not authorized for this resource.');
+  // Byte for byte the body Atlas sends with its challenge: pretty, in this key order, no parameters.
+  assert.equal(res.text, '{\n  "error" : 401,\n  "reason" : "Unauthorized",\n  "detail" : "You are not authorized for this resource.",\n  "errorCode" : "UNEXPECTED_ERROR"\n}');
   const header = res.headers['www-authenticate'] as string;
   assert.match(header, /^Digest realm="MMS Public API", domain="", nonce="[A-Za-z0-9+/]{32}", algorithm=MD5, qop="auth", stale=(true|false)$/);
   const challenge = parseChallengeLikeGoSdk(header);

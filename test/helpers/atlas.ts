@@ -62,7 +62,15 @@ export function decodeToken(linkToken: string) {
   };
 }
 
-/** Asserts the response is an Atlas ApiError with the given status and code. */
+/**
+ * Whether the response is an Atlas ApiError with the given status and code. `parameters` is there
+ * in every ApiError but a 401 challenge's, which Atlas sends without it.
+ */
+/** A 401 challenge (digest, or bearer for a refused token), whose body Atlas sends with no `parameters`. */
+export function isChallengeBody(res: TestResponse): boolean {
+  return res.status === 401 && res.json?.errorCode === 'UNEXPECTED_ERROR' && /^(Digest|Bearer) /.test(String(res.headers['www-authenticate']));
+}
+
 export function isApiError(res: TestResponse, status: number, errorCode: string): boolean {
   return (
     res.status === status &&
@@ -72,6 +80,6 @@ export function isApiError(res: TestResponse, status: number, errorCode: string)
     res.json?.errorCode === errorCode &&
     typeof res.json?.detail === 'string' &&
     typeof res.json?.reason === 'string' &&
-    'parameters' in res.json
+    ('parameters' in res.json || isChallengeBody(res))
   );
 }
