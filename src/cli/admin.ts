@@ -1,7 +1,7 @@
 import { createApiKey, deleteApiKey, listApiKeys } from '../domain/apiKeys.js';
 import { createOrg } from '../domain/orgs.js';
 import { createServiceAccount, deleteServiceAccount, listServiceAccounts } from '../domain/serviceAccounts.js';
-import { openStore, type StoreLocation } from '../store/open.js';
+import { openExistingStore, openStore, type StoreLocation } from '../store/open.js';
 import type { Store } from '../store/store.js';
 
 // Admin commands: they open the same store as a running server (its data dir, where SQLite WAL
@@ -12,8 +12,9 @@ export interface Output {
   json: boolean;
 }
 
-export async function withStore<T>(location: StoreLocation, run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(location);
+/** Runs `run` on the location's store; only `create` may make a store where there is none. */
+export async function withStore<T>(location: StoreLocation, run: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const store = options.create ? await openStore(location) : await openExistingStore(location);
   try {
     return await run(store);
   } finally {
@@ -26,7 +27,8 @@ export function print(output: Output, value: unknown, text: string): void {
 }
 
 export async function orgCreate(location: StoreLocation, name: string, output: Output): Promise<void> {
-  const org = await withStore(location, (store) => createOrg(store, name));
+  // The one command that may start a store: organizations come first, before any server ran.
+  const org = await withStore(location, (store) => createOrg(store, name), { create: true });
   print(output, org, `created organization ${org.id} "${org.name}"`);
 }
 

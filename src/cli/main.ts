@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, SOURCE_DEFAULT_DATA_DIR, parseDatabaseUrl, resolveServeConfig, type ServeOptions } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import type { StoreLocation } from '../store/open.js';
+import { NoStoreError, type StoreLocation } from '../store/open.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AtlasUnreachable } from '../sync/atlasClient.js';
 import * as admin from './admin.js';
@@ -283,7 +283,8 @@ try {
     error instanceof DomainError ||
     error instanceof LinkCommandError ||
     error instanceof AtlasUnreachable ||
-    error instanceof StoreUnavailableError
+    error instanceof StoreUnavailableError ||
+    error instanceof NoStoreError
   ) {
     process.stderr.write(`pushlink: ${error.message}\n`);
     process.exit(1);

@@ -41,6 +41,7 @@ const LISTEN_FAILURES: Record<string, string> = {
   EADDRINUSE: 'the address is already in use (another server on that port? choose one with --port)',
   EACCES: 'permission denied (ports below 1024 need privileges; choose one with --port)',
   EADDRNOTAVAIL: 'this machine has no such address (check --host)',
+  ENOTFOUND: 'no such host name (check --host)',
 };
 
 /** listen(), with a port in use or a wrong --host as a one-line startup error instead of a stack trace. */

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { ConfigError } from '../config.js';
 import { linkKeyStatus, showLinkToken, type LinkKeyStatus } from '../domain/linkTokenInspection.js';
-import { openStore, type StoreLocation } from '../store/open.js';
-import { SQLITE_FILE_NAME } from '../store/sqlite.js';
+import { openExistingStore, type StoreLocation } from '../store/open.js';
 import type { Output } from './admin.js';
 
 // `pushlink token inspect <token|->`: what a link-token holds (private key masked) and, given the
@@ -17,15 +13,9 @@ export async function readTokenArgument(argument: string, stdin: NodeJS.Readable
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-/**
- * Opens the store only when it exists: inspecting must never create a database. For a data dir
- * that means its SQLite file; a database URL names a server the operator runs, so it is connected to.
- */
+/** Inspecting never creates a database: the store must already be there. */
 async function statusIn(location: StoreLocation, contents: Parameters<typeof linkKeyStatus>[1]): Promise<LinkKeyStatus> {
-  if (location.databaseUrl === undefined && !fs.existsSync(path.join(location.dataDir, SQLITE_FILE_NAME))) {
-    throw new ConfigError(`no pushlink database in ${location.dataDir}`);
-  }
-  const store = await openStore(location);
+  const store = await openExistingStore(location);
   try {
     return await linkKeyStatus(store, contents);
   } finally {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../helpers/server.js';
 import { hasCurl, runCli, runCurl, startProcess, type ServerProcess } from '../helpers/process.js';
 import { ATLAS_JSON, digestRequest, request, requestAccessToken } from '../helpers/http.js';
-import { testStoreEnv } from '../helpers/store.js';
+import { TEST_STORE, testStoreEnv } from '../helpers/store.js';
+import pg from 'pg';
 
 // The real binary: start, bootstrap, the Atlas docs' two curl commands, the embedded key,
 // admin commands against a running server, restart persistence and graceful shutdown. Each
@@ -137,6 +139,63 @@ describe('pushlink serve (real process)', async () => {
     const noOrg = await runCli(['apikey', 'list', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--data-dir', dataDir], backend.env);
     assert.equal(noOrg.code, 1);
     assert.match(noOrg.stderr, /no organization/);
+  });
+});
+
+describe('pushlink commands on a place that holds no store, or a broken one', () => {
+  it('reading commands on an empty location say so, exit 1, and create nothing there', async () => {
+    const backend = await testStoreEnv();
+    const dir = path.join(tempDir(), 'typo');
+    try {
+      const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'O', privateApiKey: crypto.randomUUID(), publicApiKey: 'abcdefgh' })).toString('base64');
+      const where = backend.databaseUrl ? ['--database-url', backend.databaseUrl] : ['--data-dir', dir];
+      for (const args of [['org', 'list'], ['apikey', 'list', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa'], ['source', 'inventory', '--org', 'aaaaaaaaaaaaaaaaaaaaaaaa'], ['token', 'inspect', token]]) {
+        const res = await runCli([...args, ...where], backend.env);
+        assert.equal(res.code, 1, args.join(' '));
+        assert.match(res.stderr, TEST_STORE === 'sqlite' ? /^pushlink: no pushlink database in \S+typo \(check --data-dir/ : /^pushlink: no pushlink schema in the database /);
+      }
+      assert.equal(fs.existsSync(path.join(dir, 'pushlink.db')), false);
+      if (backend.databaseUrl) {
+        const client = new pg.Client({ connectionString: backend.databaseUrl });
+        await client.connect();
+        const { rows } = await client.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+        await client.end();
+        assert.equal(rows[0].n, 0, 'no table was created');
+      }
+      // Creating an organization is what starts a store.
+      assert.equal((await runCli(['org', 'create', '--name', 'First', '--data-dir', dir], backend.env)).code, 0);
+      const listed = await runCli(['org', 'list', '--data-dir', dir, '--json'], backend.env);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(JSON.parse(listed.stdout)[0].name, 'First');
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('a damaged database file or a data dir that is a file: one line naming it, exit 1', { skip: TEST_STORE !== 'sqlite' && 'about SQLite files' }, async () => {
+    const damaged = tempDir();
+    fs.writeFileSync(path.join(damaged, 'pushlink.db'), 'this is not a database, and it is long enough to have a header'.repeat(20));
+    for (const args of [['serve', '--port', '0'], ['org', 'list']]) {
+      const res = await runCli([...args, '--data-dir', damaged]);
+      assert.equal(res.code, 1, args.join(' '));
+      assert.equal(res.stderr, `pushlink: cannot open the SQLite database ${path.join(damaged, 'pushlink.db')}: file is not a database (SQLITE_NOTADB)\n`);
+    }
+    const file = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(file, '');
+    const res = await runCli(['serve', '--port', '0', '--data-dir', file]);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, new RegExp(`^pushlink: cannot use the data dir ${file}: EEXIST`));
+  });
+
+  it('a --host that does not resolve: one line, exit 1', async () => {
+    const backend = await testStoreEnv();
+    try {
+      const res = await runCli(['serve', '--host', 'no-such-host.invalid', '--port', '0', '--data-dir', tempDir()], backend.env);
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, 'pushlink: cannot listen on no-such-host.invalid:0: no such host name (check --host)\n');
+    } finally {
+      await backend.dispose();
+    }
   });
 });
 
