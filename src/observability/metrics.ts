@@ -22,7 +22,45 @@ function processMetrics(): Registry {
 /** Route label of requests that matched no route: one series, however many distinct paths are tried. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-export type AuthFailureReason = AuthenticationFailed['refusal'] | 'invalid_client' | 'ip_not_on_access_list' | 'org_not_accessible' | 'not_org_owner';
+/**
+ * The reasons /metrics shows. They are coarser than the refusals the authenticator tells apart,
+ * because /metrics answers anyone: an unknown key and a wrong private key must count alike (and a
+ * revoked, expired or forged token alike), or the counters would tell whether a key or token
+ * exists, which the identical 401s keep secret. The fine reason is in the debug log.
+ */
+export type AuthFailureReason =
+  | 'missing_credentials'
+  | 'unsupported_scheme'
+  | 'bad_digest'
+  | 'stale_nonce'
+  | 'replayed_nonce'
+  | 'bad_jwt'
+  | 'invalid_client'
+  | 'ip_not_on_access_list'
+  | 'org_not_accessible'
+  | 'not_org_owner';
+
+const AUTHENTICATION_REASONS: Record<AuthenticationFailed['refusal'], AuthFailureReason> = {
+  missing_credentials: 'missing_credentials',
+  unsupported_scheme: 'unsupported_scheme',
+  malformed: 'bad_digest',
+  wrong_realm: 'bad_digest',
+  unsupported_algorithm: 'bad_digest',
+  unsupported_qop: 'bad_digest',
+  uri_mismatch: 'bad_digest',
+  forged_nonce: 'bad_digest',
+  unknown_key: 'bad_digest',
+  bad_response: 'bad_digest',
+  // Told only for an answer that is right but late or repeated: the caller learns as much from
+  // the challenge's stale=true, and a replay needs a captured right answer to begin with.
+  stale_nonce: 'stale_nonce',
+  replayed_nonce: 'replayed_nonce',
+  malformed_token: 'bad_jwt',
+  bad_signature: 'bad_jwt',
+  expired_token: 'bad_jwt',
+  revoked_token: 'bad_jwt',
+  unknown_service_account: 'bad_jwt',
+};
 
 /** Refusals that are about who the caller is or what it may do, by ApiError code. */
 const ACCESS_REFUSALS: Record<string, AuthFailureReason> = {
@@ -109,7 +147,7 @@ export class Metrics {
 
   /** Counts an ApiError that refused a request for auth or rate-limit reasons; others are not counted here. */
   observeRefusal(error: ApiError, route: string | undefined): void {
-    if (error instanceof AuthenticationFailed) this.authFailure(error.refusal);
+    if (error instanceof AuthenticationFailed) this.authFailure(AUTHENTICATION_REASONS[error.refusal]);
     else if (error.errorCode === 'RATE_LIMITED_TOKEN_BUCKET') this.rateLimitRejections.inc({ route: route ?? UNMATCHED_ROUTE });
     else {
       const reason = ACCESS_REFUSALS[error.errorCode];

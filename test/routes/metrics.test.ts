@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { createOrg } from '../../src/domain/orgs.js';
 import { bearerCall, bootstrapKey, bootstrapToken, digestCall, linkTokensPath, newKey } from '../helpers/atlas.js';
 import { request } from '../helpers/http.js';
@@ -80,9 +82,19 @@ describe('GET /metrics', () => {
     const offList = await newKey(server, ['ORG_OWNER'], ['10.9.9.9']);
     const member = await newKey(server, ['ORG_MEMBER']);
     const other = await createOrg(server.store, 'Other');
+    const forgedToken = await new SignJWT({ org: orgId })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(server.bootstrap.serviceAccount.clientId)
+      .setExpirationTime('1h')
+      .sign(crypto.randomBytes(32));
     const cases: Array<[string, () => Promise<unknown>]> = [
-      ['bad_response', () => digestCall(server, path, wrongKey, { method: 'POST', json: {} })],
-      ['malformed_token', () => bearerCall(server, path, 'not.a.jwt', { method: 'POST', json: {} })],
+      // A wrong private key and a key that does not exist count alike: /metrics answers anyone, and
+      // must not tell which public keys exist.
+      ['bad_digest', () => digestCall(server, path, wrongKey, { method: 'POST', json: {} })],
+      ['bad_digest', () => digestCall(server, path, { ...wrongKey, publicKey: 'zzzzzzzz' }, { method: 'POST', json: {} })],
+      // Likewise a garbage token and a well-formed one signed with another key.
+      ['bad_jwt', () => bearerCall(server, path, 'not.a.jwt', { method: 'POST', json: {} })],
+      ['bad_jwt', () => bearerCall(server, path, forgedToken, { method: 'POST', json: {} })],
       ['ip_not_on_access_list', () => digestCall(server, path, offList, { method: 'POST', json: {} })],
       ['not_org_owner', () => digestCall(server, path, member, { method: 'POST', json: {} })],
       ['org_not_accessible', () => digestCall(server, linkTokensPath(other.id), bootstrapKey(server), { method: 'POST', json: {} })],
@@ -103,6 +115,10 @@ describe('GET /metrics', () => {
       await step(run);
       assert.equal(moved('pushlink_auth_failures_total', { reason }), 1, reason);
       assert.equal(moved('pushlink_link_tokens_issued_total'), 0, reason);
+    }
+    const shownReasons = new Set(now.filter((sample) => sample.name === 'pushlink_auth_failures_total').map((sample) => sample.labels.reason));
+    for (const fine of ['unknown_key', 'bad_response', 'revoked_token', 'expired_token', 'bad_signature', 'unknown_service_account']) {
+      assert.ok(!shownReasons.has(fine), `${fine} is not a label /metrics shows`);
     }
     assert.equal(moved('pushlink_auth_failures_total', { reason: 'replayed_nonce' }), 0);
   });
