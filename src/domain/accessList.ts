@@ -38,14 +38,27 @@ function parseEntry(entry: string): Range | undefined {
   const slash = entry.indexOf('/');
   if (slash === -1) {
     const address = parseAddress(entry);
-    return address && [address, address.kind() === 'ipv4' ? 32 : 128];
+    return address && asIPv4WhenMapped([address, address.kind() === 'ipv4' ? 32 : 128]);
   }
   const address = parseAddress(entry.slice(0, slash));
   const prefixText = entry.slice(slash + 1);
   if (!address || !/^\d{1,3}$/.test(prefixText)) return undefined;
   const prefix = Number(prefixText);
   if (prefix > (address.kind() === 'ipv4' ? 32 : 128)) return undefined;
-  return [address, prefix];
+  return asIPv4WhenMapped([address, prefix]);
+}
+
+/**
+ * An IPv4-mapped entry (`::ffff:1.2.3.4`, `::ffff:10.0.0.0/104`) is the IPv4 range it maps, as
+ * client addresses are: a dual-stack socket reports IPv4 peers in that form, and people paste it.
+ * Wider IPv6 ranges (`::/0`) stay IPv6 only: they do not let IPv4 in by the back door.
+ */
+function asIPv4WhenMapped(range: Range): Range {
+  const [address, prefix] = range;
+  if (address.kind() === 'ipv6' && prefix >= 96 && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return [(address as ipaddr.IPv6).toIPv4Address(), prefix - 96];
+  }
+  return range;
 }
 
 /** Validates entries (throwing a DomainError naming the first bad one) and compiles them. */

@@ -43,6 +43,19 @@ describe('accessListAllows', () => {
   it('treats IPv4-mapped IPv6 peers as IPv4', () => {
     assert.ok(accessListAllows(compileAccessList(['127.0.0.1']), '::ffff:127.0.0.1'));
   });
+  it('treats IPv4-mapped IPv6 entries as the IPv4 range they map, and wider IPv6 ranges as IPv6 only', () => {
+    for (const peer of ['127.0.0.1', '::ffff:127.0.0.1']) {
+      assert.ok(accessListAllows(compileAccessList(['::ffff:127.0.0.1']), peer), peer);
+      assert.ok(accessListAllows(compileAccessList(['::ffff:127.0.0.0/120']), peer), peer);
+      assert.ok(accessListAllows(compileAccessList(['::ffff:0:0/96']), peer), peer);
+      assert.ok(!accessListAllows(compileAccessList(['::ffff:127.0.0.2']), peer), peer);
+    }
+    assert.ok(!accessListAllows(compileAccessList(['::ffff:127.0.0.0/128']), '127.0.0.1'));
+    assert.ok(!accessListAllows(compileAccessList(['::/0']), '127.0.0.1'));
+    assert.ok(accessListAllows(compileAccessList(['::/0']), '2001:db8::1'));
+    // The list keeps the entries as written (that is what Atlas echoes back).
+    assert.deepEqual(compileAccessList(['::ffff:127.0.0.1']).entries, ['::ffff:127.0.0.1']);
+  });
   it('matches IPv6 addresses and prefixes, never across families', () => {
     const list = compileAccessList(['2001:db8::/126', '::1']);
     assert.ok(accessListAllows(list, '::1'));
