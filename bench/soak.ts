@@ -74,6 +74,12 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+async function heapUsedMiB(base: string): Promise<number> {
+  const reply = await call(base, 'GET', '/metrics', {});
+  const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(reply.body);
+  return match ? Number(match[1]) / 1024 / 1024 : NaN;
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushlink-soak-'));
   const database = databaseServerUrl === undefined ? undefined : await scratchDatabase(databaseServerUrl);
@@ -168,8 +174,8 @@ async function main(): Promise<void> {
   };
 
   console.log(`# soak: ${minutes} min at ${rate} ops/s over ${orgCount} orgs on ${database ? 'PostgreSQL' : 'SQLite'}, server pid ${server.pid}, ${base}`);
-  console.log('| t (s) | ops/s | errors | RSS MiB |');
-  console.log('|---:|---:|---:|---:|');
+  console.log('| t (s) | ops/s | errors | RSS MiB | JS heap used MiB |');
+  console.log('|---:|---:|---:|---:|---:|');
   started = Date.now();
   const endAt = started + minutes * 60_000;
   let inFlight = 0;
@@ -194,12 +200,15 @@ async function main(): Promise<void> {
     }
   }, 50);
   await new Promise<void>((resolve) => {
-    const sampler = setInterval(() => {
+    const sampler = setInterval(async () => {
       const rss = rssMiB(server.pid!);
       samples.push(rss);
       const elapsed = Date.now() - started;
       if (baseline === undefined && elapsed >= WARMUP_MS) baseline = rss;
-      console.log(`| ${Math.round(elapsed / 1000)} | ${((counts.ops - lastOps) / (SAMPLE_MS / 1000)).toFixed(0)} | ${counts.errors} | ${rss.toFixed(1)} |`);
+      // The server's own view of its JS heap (from /metrics): RSS moves with GC and the allocator,
+      // a leak shows here first.
+      const heap = await heapUsedMiB(base).catch(() => NaN);
+      console.log(`| ${Math.round(elapsed / 1000)} | ${((counts.ops - lastOps) / (SAMPLE_MS / 1000)).toFixed(0)} | ${counts.errors} | ${rss.toFixed(1)} | ${heap.toFixed(1)} |`);
       lastOps = counts.ops;
       if (Date.now() >= endAt) {
         clearInterval(sampler);
