@@ -36,12 +36,22 @@ export class AtlasUnreachable extends Error {
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/**
+ * `path` (absolute, /api/…) under the base URL's own path, so a base behind a path prefix
+ * (http://h/prefix/) keeps it: `new URL(path, base)` would resolve an absolute path from the root.
+ */
+export function urlUnder(baseUrl: URL, path: string): URL {
+  // Leading slashes collapsed too: "//x/…" would be read as another host.
+  const prefix = baseUrl.pathname.replace(/\/+$/, '').replace(/^\/+/, '/');
+  return new URL(prefix + path, baseUrl);
+}
+
 function send(
   endpoint: AtlasEndpoint,
   request: { method: string; path: string; body?: string; authorization?: string },
   signal: AbortSignal,
 ): Promise<AtlasResponse> {
-  const url = new URL(request.path, endpoint.baseUrl);
+  const url = urlUnder(endpoint.baseUrl, request.path);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -102,7 +112,7 @@ export async function digestCall(
     if (challenge.realm !== DIGEST_REALM) {
       throw new AtlasUnreachable(`Atlas asked for digest realm "${challenge.realm}"; the link key is for "${DIGEST_REALM}"`);
     }
-    const uri = new URL(request.path, endpoint.baseUrl);
+    const uri = urlUnder(endpoint.baseUrl, request.path);
     const requestUri = uri.pathname + uri.search;
     const cnonce = crypto.randomBytes(8).toString('hex');
     const nc = '00000001';
