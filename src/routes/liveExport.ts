@@ -30,8 +30,9 @@ export function liveExportRoutes(context: AppContext, syncer: LinkSyncer): Fasti
       { onRequest, schema: { body: migrationLinkRequestSchema, response: { 200: migrationLinkStatusSchema } } },
       async (request) => {
         const link = await completeSourceLink(store, request.params.orgId, request.body.linkToken);
-        await syncer.sync(link.orgId);
-        return statusView(await requireSourceLink(store, link.orgId));
+        const outcome = await syncer.sync(link.orgId, link.linkId);
+        // Another completion may have replaced this link meanwhile: then the org's current link answers.
+        return statusView(outcome.linkId === link.linkId ? outcome : await requireSourceLink(store, link.orgId));
       },
     );
 

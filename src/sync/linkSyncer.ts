@@ -11,9 +11,16 @@ import { AtlasUnreachable, describeAtlasAnswer, digestCall, type AtlasEndpoint }
 
 export const inventoryPath = (atlasOrgId: string) => `/api/private/liveMigrations/orgs/${atlasOrgId}/inventory`;
 
+/** What one push did: for which link (undefined when the org had none), and its result. */
+export interface SyncOutcome {
+  linkId: string | undefined;
+  status: LinkSyncStatus;
+  reason: string | null;
+}
+
 export class LinkSyncer {
   private timer: NodeJS.Timeout | undefined;
-  private readonly running = new Map<string, Promise<LinkSyncStatus>>();
+  private readonly running = new Map<string, Promise<SyncOutcome>>();
   private stopped = false;
 
   constructor(
@@ -44,19 +51,32 @@ export class LinkSyncer {
     }
   }
 
-  /** Pushes the org's inventory now (or joins the push already running) and returns the status. */
-  sync(orgId: string): Promise<LinkSyncStatus> {
+  /**
+   * Pushes the org's inventory now, or joins the push already running, and returns its outcome.
+   * With `linkId` (a link just stored), a running push only counts if it pushed that link: one
+   * that read the link before it was stored pushed its predecessor, with the old key, and its
+   * result says nothing about the new link. So it is waited for, and the org pushed again.
+   */
+  async sync(orgId: string, linkId?: string): Promise<SyncOutcome> {
     const running = this.running.get(orgId);
-    if (running) return running;
+    if (running) {
+      const outcome = await running;
+      if (linkId === undefined || outcome.linkId === linkId) return outcome;
+    }
+    // Any push that starts from here on reads the link after `linkId` was stored.
+    return this.running.get(orgId) ?? this.startPush(orgId);
+  }
+
+  private startPush(orgId: string): Promise<SyncOutcome> {
     const attempt = this.push(orgId).finally(() => this.running.delete(orgId));
     this.running.set(orgId, attempt);
     return attempt;
   }
 
-  private async push(orgId: string): Promise<LinkSyncStatus> {
+  private async push(orgId: string): Promise<SyncOutcome> {
     const link = await this.store.getSourceLink(orgId);
-    if (!link) return 'NOT_SYNCED';
-    if (this.stopped) return link.status;
+    if (!link) return { linkId: undefined, status: 'NOT_SYNCED', reason: null };
+    if (this.stopped) return { linkId: link.linkId, status: link.status, reason: link.reason };
     const inventory = await readSourceInventory(this.store, orgId);
     const attemptedAt = new Date().toISOString();
     let status: LinkSyncStatus = 'NOT_SYNCED';
@@ -87,7 +107,7 @@ export class LinkSyncer {
       if (status === 'SYNCED') this.log.info(entry, 'live-migration link synced');
       else this.log.warn(entry, 'live-migration link not synced');
     }
-    return status;
+    return { linkId: link.linkId, status, reason };
   }
 
   /** Tells Atlas to drop the inventory this link pushed (best effort, bounded): used when the link is deleted. */

@@ -7,6 +7,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually, startSourceServer, type TestSourceServer } from '../helpers/source.js';
 import { bearerCall, bootstrapKey, bootstrapToken, decodeToken, digestCall, isApiError, linkTokensPath, newKey } from '../helpers/atlas.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
+import { forwardTo, startFakeAtlas, type FakeAtlas } from '../helpers/fakeAtlas.js';
 
 // The whole link in one process: an Atlas side and a source side (Cloud Manager / Ops Manager).
 
@@ -246,5 +247,61 @@ describe('completing the link', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('completing while a push of the previous link is in flight', () => {
+  // Atlas behind a proxy that holds every signed answer for 2 s, with the source syncing every
+  // second: a background push of the old link is on its way when the new token is pasted.
+  let atlas: TestServer;
+  let slow: FakeAtlas;
+  let source: TestSourceServer;
+  let token: string;
+
+  const createLinkToken = async (accessListIps: string[] = []) =>
+    (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: { accessListIps } })).json.linkToken as string;
+  const linkPath = () => `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`;
+  const complete = (linkToken: string) => source.call('POST', linkPath(), { linkToken });
+
+  /** Links with a first token, then waits until a background push of it is held by the proxy. */
+  async function oldPushInFlight(): Promise<void> {
+    slow.delayMs = 0;
+    const first = await createLinkToken();
+    assert.deepEqual((await complete(first)).json, { status: 'SYNCED' });
+    slow.delayMs = (r) => (r.publicKey ? 2000 : 0);
+    const seen = slow.requests.length;
+    const firstKey = decodeToken(first).publicApiKey;
+    const inFlight = await eventually(
+      async () => slow.requests.slice(seen).some((r) => r.method === 'PUT' && r.publicKey === firstKey),
+      Boolean,
+      5000,
+    );
+    assert.ok(inFlight, 'a background push of the first link reached Atlas');
+  }
+
+  before(async () => {
+    atlas = await startServer();
+    token = await bootstrapToken(atlas);
+    slow = await startFakeAtlas(forwardTo(atlas.url));
+    source = await startSourceServer(slow.url, { syncIntervalMs: 1000, syncTimeoutMs: 10_000 });
+  });
+  after(async () => {
+    await source.close();
+    await slow.close();
+    await atlas.close();
+  });
+
+  it("answers with the new link's own result: SYNCED, as Atlas is up", async () => {
+    await oldPushInFlight();
+    const res = await complete(await createLinkToken());
+    assert.deepEqual(res.json, { status: 'SYNCED' });
+    assert.deepEqual((await source.call('GET', `${linkPath()}/status`)).json, { status: 'SYNCED' });
+  });
+
+  it("answers with Atlas's refusal of the new key, and its reason", async () => {
+    await oldPushInFlight();
+    const res = await complete(await createLinkToken(['10.9.9.9']));
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /^Atlas answered 403 IP_ADDRESS_NOT_ON_ACCESS_LIST/);
   });
 });
