@@ -29,7 +29,7 @@ export function liveExportRoutes(context: AppContext, syncer: LinkSyncer): Fasti
       '/orgs/:orgId/liveExport/migrationLink',
       { onRequest, schema: { body: migrationLinkRequestSchema, response: { 200: migrationLinkStatusSchema } } },
       async (request) => {
-        const link = await completeSourceLink(store, request.params.orgId, request.body.linkToken);
+        const { link } = await completeSourceLink(store, request.params.orgId, request.body.linkToken);
         const outcome = await syncer.sync(link.orgId, link.linkId);
         // Another completion may have replaced this link meanwhile: then the org's current link answers.
         return statusView(outcome.linkId === link.linkId ? outcome : await requireSourceLink(store, link.orgId));
@@ -44,8 +44,9 @@ export function liveExportRoutes(context: AppContext, syncer: LinkSyncer): Fasti
 
     app.delete<{ Params: OrgParams }>('/orgs/:orgId/liveExport/migrationLink', { onRequest }, async (request, reply) => {
       const link = await requireSourceLink(store, request.params.orgId);
-      await removeSourceLink(store, link.orgId);
-      await syncer.withdraw(link);
+      // The withdrawal goes with the link that was deleted: when a completion replaced it meanwhile,
+      // that completion's link stays, with its inventory on Atlas.
+      if (await removeSourceLink(store, link)) await syncer.withdraw(link);
       return reply.code(204).send();
     });
 

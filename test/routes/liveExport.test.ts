@@ -8,6 +8,7 @@ import { eventually, startSourceServer, type TestSourceServer } from '../helpers
 import { bearerCall, bootstrapKey, bootstrapToken, decodeToken, digestCall, isApiError, linkTokensPath, newKey } from '../helpers/atlas.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
 import { forwardTo, startFakeAtlas, type FakeAtlas } from '../helpers/fakeAtlas.js';
+import type { Store } from '../../src/store/store.js';
 
 // The whole link in one process: an Atlas side and a source side (Cloud Manager / Ops Manager).
 
@@ -50,7 +51,8 @@ describe('completing the link', () => {
     await atlas.close();
   });
   beforeEach(async () => {
-    await source.store.deleteSourceLink(source.orgId);
+    const link = await source.store.getSourceLink(source.orgId);
+    if (link) await source.store.deleteSourceLink(source.orgId, link.linkId);
   });
 
   it('completes with a fresh token: SYNCED, and availableProjects is exactly the source inventory', async () => {
@@ -303,5 +305,65 @@ describe('completing while a push of the previous link is in flight', () => {
     const res = await complete(await createLinkToken(['10.9.9.9']));
     assert.equal(res.json.status, 'NOT_SYNCED');
     assert.match(res.json.reason, /^Atlas answered 403 IP_ADDRESS_NOT_ON_ACCESS_LIST/);
+  });
+});
+
+describe('deleting the link while a new one is completed', () => {
+  // The source's store holds the DELETE right after it read the link, while a completion replaces
+  // that link; no background sync runs meanwhile.
+  let atlas: TestServer;
+  let source: TestSourceServer;
+  let token: string;
+  let gate: { entered: () => void; release: Promise<void> } | undefined;
+
+  const holdNextLinkRead = (store: Store): Store =>
+    new Proxy(store, {
+      get(target, property) {
+        if (property === 'getSourceLink') {
+          return async (orgId: string) => {
+            const link = await target.getSourceLink(orgId);
+            const held = gate;
+            gate = undefined;
+            if (held) {
+              held.entered();
+              await held.release;
+            }
+            return link;
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const createLinkToken = async () =>
+    (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: {} })).json.linkToken as string;
+  const linkPath = () => `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`;
+
+  before(async () => {
+    atlas = await startServer();
+    token = await bootstrapToken(atlas);
+    source = await startSourceServer(atlas.url, { syncIntervalMs: 600_000 }, { wrapStore: holdNextLinkRead });
+    const project = await createSourceProject(source.store, source.orgId, 'Ledger');
+    await addSourceMigrationHost(source.store, project.id, 'mh.example.com');
+  });
+  after(async () => {
+    await source.close();
+    await atlas.close();
+  });
+
+  it('removes only the link it read: the new link stays, and so do its projects on Atlas', async () => {
+    assert.deepEqual((await source.call('POST', linkPath(), { linkToken: await createLinkToken() })).json, { status: 'SYNCED' });
+    let entered!: () => void;
+    let release!: () => void;
+    const reading = new Promise<void>((resolve) => (entered = resolve));
+    gate = { entered, release: new Promise<void>((resolve) => (release = resolve)) };
+    const deleting = source.call('DELETE', linkPath());
+    await reading;
+    assert.deepEqual((await source.call('POST', linkPath(), { linkToken: await createLinkToken() })).json, { status: 'SYNCED' });
+    release();
+    assert.equal((await deleting).status, 204, 'the link it read is gone (replaced)');
+    assert.deepEqual((await source.call('GET', `${linkPath()}/status`)).json, { status: 'SYNCED' }, 'the new link is still there');
+    const projects = await bearerCall(atlas, `/api/atlas/v2/orgs/${atlas.bootstrap.orgId}/liveMigrations/availableProjects`, token);
+    assert.deepEqual(projects.json, (await readSourceInventory(source.store, source.orgId)).projects, 'and Atlas still lists its projects');
   });
 });
