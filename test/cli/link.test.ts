@@ -165,6 +165,51 @@ describe('live-migration link, two real processes', () => {
     assert.deepEqual(await availableProjects(), await sourceInventory());
   });
 
+  it('deleting the link while Atlas is down: 204, and Atlas drops the projects once it is back', async () => {
+    assert.deepEqual(await linkComplete(await createLinkToken()), { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    assert.equal(await atlas.stop(), 0);
+    assert.equal((await sourceCall('DELETE', '/liveExport/migrationLink')).status, 204);
+    atlas = await startAtlas();
+    const projects = await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 0, 10_000);
+    assert.deepEqual(projects, []);
+  });
+
+  it('replacing the link with one to another Atlas org withdraws the old inventory there, also when Atlas was down', async () => {
+    // A second Atlas org and its owner key, made with the admin commands on the Atlas side's store.
+    const atlasCli = async (args: string[]) => {
+      const res = await runCli([...args, '--data-dir', atlasDir, '--json'], atlasStore.env);
+      assert.equal(res.code, 0, res.stderr);
+      return JSON.parse(res.stdout);
+    };
+    const second = await atlasCli(['org', 'create', '--name', 'Second']);
+    const owner = await atlasCli(['apikey', 'create', '--org', second.id, '--role', 'ORG_OWNER']);
+    const ownerKey = { publicKey: owner.publicKey, privateKey: owner.privateKey };
+    const secondProjects = async () =>
+      (await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${second.id}/liveMigrations/availableProjects`, ownerKey, { headers: { accept: ATLAS_JSON } })).json;
+    const secondToken = async () =>
+      (
+        await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${second.id}/liveMigrations/linkTokens`, ownerKey, {
+          method: 'POST',
+          headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json.linkToken as string;
+
+    assert.deepEqual(await linkComplete(await createLinkToken()), { status: 'SYNCED' });
+    assert.deepEqual(await linkComplete(await secondToken()), { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), [], 'the first org no longer lists the projects');
+    assert.deepEqual(await secondProjects(), await sourceInventory());
+
+    // Back to the first org while Atlas is down: the second org's copy goes once Atlas is back.
+    const first = await createLinkToken();
+    assert.equal(await atlas.stop(), 0);
+    assert.equal((await linkComplete(first)).status, 'NOT_SYNCED');
+    atlas = await startAtlas();
+    assert.deepEqual(await eventually(secondProjects, (p) => Array.isArray(p) && p.length === 0, 10_000), []);
+    assert.deepEqual(await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 1, 10_000), await sourceInventory());
+  });
+
   it('link complete refuses a malformed token before sending it', async () => {
     const res = await runCli(['link', 'complete', '--token', 'garbage', '--source-url', source.url, '--data-dir', sourceDir]);
     assert.equal(res.code, 1);

@@ -122,6 +122,31 @@ describe('completing the link', () => {
     assert.ok(isApiError(await source.call('DELETE', linkPath()), 404, 'UNEXPECTED_ERROR'));
   });
 
+  const pendingWithdrawalOf = async (linkToken: string) =>
+    (await source.store.listSourceLinkWithdrawals()).filter((w) => w.publicKey === decodeToken(linkToken).publicApiKey);
+
+  it('replacing the link with one to another Atlas org withdraws the old inventory from the first', async () => {
+    const first = await createLinkToken();
+    await complete(first);
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    const second = await createOrg(atlas.store, 'Second');
+    const secondOwner = await newKey(atlas, ['ORG_OWNER'], [], second.id);
+    const created = await digestCall(atlas, linkTokensPath(second.id), secondOwner, { method: 'POST', json: {} });
+    assert.deepEqual((await complete(created.json.linkToken)).json, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), [], 'the first Atlas org no longer lists the projects');
+    const secondProjects = await digestCall(atlas, `/api/atlas/v2/orgs/${second.id}/liveMigrations/availableProjects`, secondOwner);
+    assert.deepEqual(secondProjects.json, await sourceInventory());
+    assert.deepEqual(await pendingWithdrawalOf(first), [], 'settled');
+  });
+
+  it('a new token of the same Atlas org replaces the link; the old key, rotated away, leaves nothing pending', async () => {
+    const first = await createLinkToken();
+    await complete(first);
+    assert.deepEqual((await complete(await createLinkToken())).json, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    assert.deepEqual(await pendingWithdrawalOf(first), [], 'Atlas refused the rotated key: nothing to withdraw');
+  });
+
   it('a token whose key was revoked: NOT_SYNCED with the reason', async () => {
     const linkToken = await createLinkToken();
     await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'DELETE' });
