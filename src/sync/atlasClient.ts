@@ -5,7 +5,8 @@ import { DIGEST_REALM, md5Hex } from '../domain/secrets.js';
 
 // The source side's client for the Atlas side: HTTP Digest with the link key's HA1 (as a digest
 // client needs no more), every call bounded in time. It speaks to any Atlas-compatible base URL:
-// http://, or https:// with an optional extra CA.
+// http://, or https:// with an optional extra CA. `pushlink link complete` uses it too, to reach
+// the source side's own API.
 
 export interface AtlasEndpoint {
   baseUrl: URL;
@@ -13,6 +14,11 @@ export interface AtlasEndpoint {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Upper bound of one call, connect to last byte (both digest legs). */
   timeoutMs: number;
+  /**
+   * The command-line option that gives `ca`, named when a certificate is not trusted (the source
+   * server's is --atlas-ca, `link complete`'s --ca). Default --atlas-ca.
+   */
+  caOption?: string;
 }
 
 export interface DigestIdentity {
@@ -110,7 +116,7 @@ export async function digestCall(
     const challenge = parseChallenge(first.headers['www-authenticate'] as string | undefined);
     if (!challenge?.nonce) return first;
     if (challenge.realm !== DIGEST_REALM) {
-      throw new AtlasUnreachable(`Atlas asked for digest realm "${challenge.realm}"; the link key is for "${DIGEST_REALM}"`);
+      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} asked for digest realm "${challenge.realm}"; pushlink's keys are for "${DIGEST_REALM}"`);
     }
     const uri = urlUnder(endpoint.baseUrl, request.path);
     const requestUri = uri.pathname + uri.search;
@@ -132,7 +138,7 @@ export async function digestCall(
     }
     const why = e.code ?? e.message ?? String(error);
     if (/CERT|SIGNATURE|SELF_SIGNED|ERR_TLS/.test(why)) {
-      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: its TLS certificate is not trusted (${why}); give its CA with --atlas-ca`);
+      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: its TLS certificate is not trusted (${why}); give its CA with ${endpoint.caOption ?? '--atlas-ca'}`);
     }
     throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${why}`);
   }
