@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeLinkToken } from '../domain/links.js';
 import { digestHa1 } from '../domain/secrets.js';
-import { digestCall, describeAtlasAnswer } from '../sync/atlasClient.js';
+import { digestCall, describeAtlasAnswer, type AtlasEndpoint } from '../sync/atlasClient.js';
+import { readTrustedCa, TrustedCaError } from '../tls/trust.js';
 import { BOOTSTRAP_FILE_NAME } from './bootstrapFile.js';
 import { print, type Output } from './admin.js';
 
 // `pushlink link complete`: pastes a link-token into a source side over its API, as a Cloud Manager
-// user would in the UI, and prints the link status.
+// user would in the UI, and prints the link status. The status is the command's result, so the
+// caller (main.ts) turns NOT_SYNCED into exit code 2: a script can tell "linked but Atlas not
+// reached" (2) from "not linked at all" (1).
 
 export interface LinkCompleteOptions {
   token: string;
@@ -17,11 +20,18 @@ export interface LinkCompleteOptions {
   privateKey?: string;
   dataDir: string;
   timeoutMs: number;
+  /** A CA file (PEM) to trust for an https source URL, instead of the system's CAs. */
+  ca?: string;
+}
+
+export interface LinkStatus {
+  status: 'SYNCED' | 'NOT_SYNCED';
+  reason?: string;
 }
 
 export class LinkCommandError extends Error {}
 
-export async function linkComplete(options: LinkCompleteOptions, output: Output): Promise<void> {
+export async function linkComplete(options: LinkCompleteOptions, output: Output): Promise<LinkStatus> {
   decodeLinkToken(options.token); // a clear local error before anything is sent
   let { orgId, publicKey, privateKey } = options;
   if (!orgId || !publicKey || !privateKey) {
@@ -40,12 +50,23 @@ export async function linkComplete(options: LinkCompleteOptions, output: Output)
   } catch {
     throw new LinkCommandError(`--source-url must be a URL, got "${options.sourceUrl}"`);
   }
+  const endpoint: AtlasEndpoint = { baseUrl, timeoutMs: options.timeoutMs, caOption: '--ca' };
+  if (options.ca !== undefined) {
+    if (baseUrl.protocol !== 'https:') throw new LinkCommandError('--ca goes with an https:// --source-url');
+    try {
+      endpoint.ca = readTrustedCa(options.ca);
+    } catch (error) {
+      if (error instanceof TrustedCaError) throw new LinkCommandError(`--ca: ${error.message}`);
+      throw error;
+    }
+  }
   const answer = await digestCall(
-    { baseUrl, timeoutMs: options.timeoutMs },
+    endpoint,
     { publicKey, ha1: digestHa1(publicKey, privateKey) },
     { method: 'POST', path: `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`, body: JSON.stringify({ linkToken: options.token }) },
   );
   if (answer.status !== 200) throw new LinkCommandError(describeAtlasAnswer(answer).replace(/^Atlas/, 'the source side'));
-  const status = JSON.parse(answer.body) as { status: string; reason?: string };
+  const status = JSON.parse(answer.body) as LinkStatus;
   print(output, status, `Organization link successfully created. Status: ${status.status}${status.reason ? ` (${status.reason})` : ''}`);
+  return status;
 }

@@ -234,17 +234,20 @@ program
   .command('link')
   .description('the source side of a live-migration link')
   .command('complete')
-  .description('paste a link-token into a source side (as a Cloud Manager user would) and print the status')
+  .description(
+    'paste a link-token into a source side (as a Cloud Manager user would) and print the status; exit code 0 when SYNCED, 2 when NOT_SYNCED, 1 on error',
+  )
   .requiredOption('--token <linkToken>', 'the link-token from Create One Link-Token')
   .option('--source-url <url>', 'the source side', 'http://127.0.0.1:8081')
+  .option('--ca <file>', 'trust this CA (PEM) for an https --source-url')
   .option('--org <orgId>', 'source organization id (default: from the bootstrap file)')
   .option('--public-key <key>', 'source API key (default: from the bootstrap file)')
   .option('--private-key <key>', 'source API private key (default: from the bootstrap file)')
   .addOption(sourceDataDirOption())
   .option('--timeout <seconds>', 'give up after this long', wholeNumber('--timeout'), 30)
   .addOption(jsonOption())
-  .action((o) =>
-    linkComplete(
+  .action(async (o) => {
+    const linked = await linkComplete(
       {
         token: o.token,
         sourceUrl: o.sourceUrl,
@@ -253,10 +256,12 @@ program
         privateKey: o.privateKey,
         dataDir: path.resolve(o.dataDir),
         timeoutMs: o.timeout * 1000,
+        ca: o.ca,
       },
       { json: !!o.json },
-    ),
-  );
+    );
+    if (linked.status === 'NOT_SYNCED') process.exitCode = 2;
+  });
 
 const token = program.command('token').description('link-tokens');
 token

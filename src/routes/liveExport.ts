@@ -9,7 +9,8 @@ import { availableProjectsSchema, migrationLinkRequestSchema, migrationLinkStatu
 // The source side: Cloud Manager / Ops Manager's public API (v1.0) for the live-migration link,
 // Organization Owner, HTTP Digest. Completing a link pushes the org's inventory to Atlas at once;
 // the syncer keeps pushing it. The answer is `{"status": "SYNCED" | "NOT_SYNCED"}`, as Cloud
-// Manager's; pushlink adds `reason` when the link is not synced, so users can see why.
+// Manager's; pushlink adds `reason` when the link is not synced, so users can see why. Deleting the
+// link, or replacing it with one for another Atlas org or key, withdraws what it pushed from Atlas.
 
 const MIGRATION_LINK: AtlasRouteConfig = { org: 'ORG_OWNER' };
 
@@ -29,9 +30,13 @@ export function liveExportRoutes(context: AppContext, syncer: LinkSyncer): Fasti
       '/orgs/:orgId/liveExport/migrationLink',
       { onRequest, schema: { body: migrationLinkRequestSchema, response: { 200: migrationLinkStatusSchema } } },
       async (request) => {
-        const link = await completeSourceLink(store, request.params.orgId, request.body.linkToken);
-        await syncer.sync(link.orgId);
-        return statusView(await requireSourceLink(store, link.orgId));
+        const { link, replaced } = await completeSourceLink(store, request.params.orgId, request.body.linkToken);
+        // Called before the push below starts, so it waits only for a push that may carry the old link.
+        const withdrawing = replaced && syncer.withdraw(replaced);
+        const outcome = await syncer.sync(link.orgId, link.linkId);
+        await withdrawing;
+        // Another completion may have replaced this link meanwhile: then the org's current link answers.
+        return statusView(outcome.linkId === link.linkId ? outcome : await requireSourceLink(store, link.orgId));
       },
     );
 
@@ -43,8 +48,10 @@ export function liveExportRoutes(context: AppContext, syncer: LinkSyncer): Fasti
 
     app.delete<{ Params: OrgParams }>('/orgs/:orgId/liveExport/migrationLink', { onRequest }, async (request, reply) => {
       const link = await requireSourceLink(store, request.params.orgId);
-      await removeSourceLink(store, link.orgId);
-      await syncer.withdraw(link);
+      const withdrawal = await removeSourceLink(store, link);
+      // Tried at once, so Atlas usually drops the projects before this answers; the record made
+      // with the deletion keeps the syncer trying every interval until Atlas has.
+      if (withdrawal) await syncer.withdraw(withdrawal);
       return reply.code(204).send();
     });
 

@@ -13,6 +13,7 @@ import {
   toServiceAccount,
   toSourceDeployment,
   toSourceLink,
+  toSourceLinkWithdrawal,
   toSourceProject,
   type ApiKeyRow,
   type LinkRow,
@@ -20,6 +21,7 @@ import {
   type RetiredLinkKeyRow,
   type ServiceAccountRow,
   type SourceLinkRow,
+  type SourceLinkWithdrawalRow,
   type SourceProjectRow,
 } from './postgresStatements.js';
 import { sourceLinkValues } from './columns.js';
@@ -40,6 +42,7 @@ import {
   type SourceInventory,
   type SourceLinkRecord,
   type SourceLinkSync,
+  type SourceLinkWithdrawal,
   type SourceProject,
   type Store,
 } from './store.js';
@@ -380,8 +383,17 @@ export class PostgresStore implements Store {
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 
-  async putSourceLink(link: SourceLinkRecord): Promise<void> {
-    await this.write(SQL.putSourceLink, sourceLinkValues(link));
+  /** Under the org's row lock, as deleting a link takes it, so the link replaced is the one read. */
+  putSourceLink(link: SourceLinkRecord): Promise<SourceLinkWithdrawal | undefined> {
+    return this.transaction(async (client) => {
+      await query(client, SQL.lockOrg, [link.orgId]);
+      const { rows } = await query<SourceLinkRow>(client, SQL.getSourceLink, [link.orgId]);
+      await query(client, SQL.putSourceLink, sourceLinkValues(link));
+      await query(client, SQL.cancelSourceLinkWithdrawals, [link.atlasOrgId, link.publicKey]);
+      const replaced = rows[0];
+      if (!replaced || (replaced.atlas_org_id === link.atlasOrgId && replaced.public_key === link.publicKey)) return undefined;
+      return recordWithdrawal(client, replaced, new Date(link.createdAt));
+    });
   }
 
   async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
@@ -393,8 +405,20 @@ export class PostgresStore implements Store {
     return (await query<SourceLinkRow>(this.pool, SQL.listSourceLinks)).rows.map(toSourceLink);
   }
 
-  async deleteSourceLink(orgId: string): Promise<boolean> {
-    return (await this.write(SQL.deleteSourceLink, [orgId])).rowCount === 1;
+  deleteSourceLink(orgId: string, linkId: string): Promise<{ withdrawal: SourceLinkWithdrawal | undefined } | undefined> {
+    return this.transaction(async (client) => {
+      await query(client, SQL.lockOrg, [orgId]);
+      const { rows } = await query<SourceLinkRow>(client, SQL.deleteSourceLink, [orgId, linkId]);
+      return rows[0] && { withdrawal: await recordWithdrawal(client, rows[0], new Date()) };
+    });
+  }
+
+  async listSourceLinkWithdrawals(): Promise<SourceLinkWithdrawal[]> {
+    return (await query<SourceLinkWithdrawalRow>(this.pool, SQL.listSourceLinkWithdrawals)).rows.map(toSourceLinkWithdrawal);
+  }
+
+  async deleteSourceLinkWithdrawal(linkId: string): Promise<boolean> {
+    return (await this.write(SQL.deleteSourceLinkWithdrawal, [linkId])).rowCount === 1;
   }
 
   async recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean> {
@@ -457,6 +481,27 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** Records the withdrawal of a link just deleted or replaced, unless another link still uses its Atlas org and key. */
+async function recordWithdrawal(client: pg.PoolClient, link: SourceLinkRow, recordedAt: Date): Promise<SourceLinkWithdrawal | undefined> {
+  if ((await query(client, SQL.sourceLinkUsesKey, [link.atlas_org_id, link.public_key])).rowCount !== 0) return undefined;
+  await query(client, SQL.insertSourceLinkWithdrawal, [
+    link.link_id,
+    link.org_id,
+    link.atlas_org_id,
+    link.public_key,
+    link.ha1,
+    recordedAt,
+  ]);
+  return {
+    linkId: link.link_id,
+    orgId: link.org_id,
+    atlasOrgId: link.atlas_org_id,
+    publicKey: link.public_key,
+    ha1: link.ha1,
+    recordedAt: recordedAt.toISOString(),
+  };
 }
 
 /**

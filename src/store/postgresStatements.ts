@@ -9,6 +9,7 @@ import {
   type ServiceAccountRecord,
   type SourceDeployment,
   type SourceLinkRecord,
+  type SourceLinkWithdrawal,
   type SourceProject,
 } from './store.js';
 
@@ -147,10 +148,29 @@ export const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
   createdAt: row.created_at.toISOString(),
 });
 
+export interface SourceLinkWithdrawalRow {
+  link_id: string;
+  org_id: string;
+  atlas_org_id: string;
+  public_key: string;
+  ha1: string;
+  recorded_at: Date;
+}
+
+export const toSourceLinkWithdrawal = (row: SourceLinkWithdrawalRow): SourceLinkWithdrawal => ({
+  linkId: row.link_id,
+  orgId: row.org_id,
+  atlasOrgId: row.atlas_org_id,
+  publicKey: row.public_key,
+  ha1: row.ha1,
+  recordedAt: row.recorded_at.toISOString(),
+});
+
 const API_KEY_COLUMNS = 'id, org_id, public_key, ha1, private_key_hint, roles, access_list, description, purpose, created_at';
 const SERVICE_ACCOUNT_COLUMNS = 'client_id, org_id, secret_hash, roles, access_list, name, created_at';
 const SOURCE_LINK_COLUMNS =
   'org_id, link_id, atlas_org_id, atlas_org_name, public_key, ha1, status, reason, synced_version, last_attempt_at, last_synced_at, created_at';
+const SOURCE_LINK_WITHDRAWAL_COLUMNS = 'link_id, org_id, atlas_org_id, public_key, ha1, recorded_at';
 
 export const SQL = {
   insertOrg: { name: 'insert-org', text: 'INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)' },
@@ -280,7 +300,27 @@ export const SQL = {
   },
   getSourceLink: { name: 'get-source-link', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links WHERE org_id = $1` },
   listSourceLinks: { name: 'list-source-links', text: `SELECT ${SOURCE_LINK_COLUMNS} FROM source_links ORDER BY created_at, org_id` },
-  deleteSourceLink: { name: 'delete-source-link', text: 'DELETE FROM source_links WHERE org_id = $1' },
+  deleteSourceLink: {
+    name: 'delete-source-link',
+    text: `DELETE FROM source_links WHERE org_id = $1 AND link_id = $2 RETURNING ${SOURCE_LINK_COLUMNS}`,
+  },
+  sourceLinkUsesKey: {
+    name: 'source-link-uses-key',
+    text: 'SELECT 1 FROM source_links WHERE atlas_org_id = $1 AND public_key = $2 LIMIT 1',
+  },
+  insertSourceLinkWithdrawal: {
+    name: 'insert-source-link-withdrawal',
+    text: `INSERT INTO source_link_withdrawals (${SOURCE_LINK_WITHDRAWAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`,
+  },
+  cancelSourceLinkWithdrawals: {
+    name: 'cancel-source-link-withdrawals',
+    text: 'DELETE FROM source_link_withdrawals WHERE atlas_org_id = $1 AND public_key = $2',
+  },
+  listSourceLinkWithdrawals: {
+    name: 'list-source-link-withdrawals',
+    text: `SELECT ${SOURCE_LINK_WITHDRAWAL_COLUMNS} FROM source_link_withdrawals ORDER BY recorded_at, link_id`,
+  },
+  deleteSourceLinkWithdrawal: { name: 'delete-source-link-withdrawal', text: 'DELETE FROM source_link_withdrawals WHERE link_id = $1' },
   recordSourceLinkSync: {
     name: 'record-source-link-sync',
     text: `UPDATE source_links SET status = $1, reason = $2, synced_version = COALESCE($3, synced_version), last_attempt_at = $4,

@@ -14,6 +14,7 @@ import {
   toServiceAccount,
   toSourceDeployment,
   toSourceLink,
+  toSourceLinkWithdrawal,
   toSourceProject,
   type ApiKeyRow,
   type LinkRow,
@@ -21,6 +22,7 @@ import {
   type RetiredLinkKeyRow,
   type ServiceAccountRow,
   type SourceLinkRow,
+  type SourceLinkWithdrawalRow,
   type SourceProjectRow,
   type Statements,
 } from './sqliteStatements.js';
@@ -38,6 +40,7 @@ import type {
   SourceInventory,
   SourceLinkRecord,
   SourceLinkSync,
+  SourceLinkWithdrawal,
   SourceProject,
   Store,
 } from './store.js';
@@ -241,8 +244,8 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async putSourceLink(link: SourceLinkRecord): Promise<void> {
-    await this.committer.write('putSourceLink', link);
+  putSourceLink(link: SourceLinkRecord): Promise<SourceLinkWithdrawal | undefined> {
+    return this.committer.write('putSourceLink', link);
   }
 
   async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
@@ -254,8 +257,16 @@ export class SqliteStore implements Store {
     return (this.statements.listSourceLinks.all() as SourceLinkRow[]).map(toSourceLink);
   }
 
-  deleteSourceLink(orgId: string): Promise<boolean> {
-    return this.committer.write('deleteSourceLink', orgId);
+  deleteSourceLink(orgId: string, linkId: string): Promise<{ withdrawal: SourceLinkWithdrawal | undefined } | undefined> {
+    return this.committer.write('deleteSourceLink', orgId, linkId, new Date().toISOString());
+  }
+
+  async listSourceLinkWithdrawals(): Promise<SourceLinkWithdrawal[]> {
+    return (this.statements.listSourceLinkWithdrawals.all() as SourceLinkWithdrawalRow[]).map(toSourceLinkWithdrawal);
+  }
+
+  deleteSourceLinkWithdrawal(linkId: string): Promise<boolean> {
+    return this.committer.write('deleteSourceLinkWithdrawal', linkId);
   }
 
   recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean> {

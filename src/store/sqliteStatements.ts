@@ -9,6 +9,7 @@ import type {
   ServiceAccountRecord,
   SourceDeployment,
   SourceLinkRecord,
+  SourceLinkWithdrawal,
   SourceProject,
 } from './store.js';
 
@@ -98,6 +99,24 @@ export const toSourceLink = (row: SourceLinkRow): SourceLinkRecord => ({
   lastAttemptAt: row.last_attempt_at,
   lastSyncedAt: row.last_synced_at,
   createdAt: row.created_at,
+});
+
+export interface SourceLinkWithdrawalRow {
+  link_id: string;
+  org_id: string;
+  atlas_org_id: string;
+  public_key: string;
+  ha1: string;
+  recorded_at: string;
+}
+
+export const toSourceLinkWithdrawal = (row: SourceLinkWithdrawalRow): SourceLinkWithdrawal => ({
+  linkId: row.link_id,
+  orgId: row.org_id,
+  atlasOrgId: row.atlas_org_id,
+  publicKey: row.public_key,
+  ha1: row.ha1,
+  recordedAt: row.recorded_at,
 });
 
 export interface RetiredLinkKeyRow {
@@ -240,7 +259,14 @@ export function prepareStatements(db: Database) {
     ),
     getSourceLink: p('SELECT * FROM source_links WHERE org_id = ?'),
     listSourceLinks: p('SELECT * FROM source_links ORDER BY created_at, org_id'),
-    deleteSourceLink: p('DELETE FROM source_links WHERE org_id = ?'),
+    deleteSourceLink: p('DELETE FROM source_links WHERE org_id = ? AND link_id = ? RETURNING *'),
+    sourceLinkUsesKey: p('SELECT 1 FROM source_links WHERE atlas_org_id = ? AND public_key = ? LIMIT 1').pluck(),
+    insertSourceLinkWithdrawal: p(
+      'INSERT INTO source_link_withdrawals (link_id, org_id, atlas_org_id, public_key, ha1, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    cancelSourceLinkWithdrawals: p('DELETE FROM source_link_withdrawals WHERE atlas_org_id = ? AND public_key = ?'),
+    listSourceLinkWithdrawals: p('SELECT * FROM source_link_withdrawals ORDER BY recorded_at, link_id'),
+    deleteSourceLinkWithdrawal: p('DELETE FROM source_link_withdrawals WHERE link_id = ?'),
     recordSourceLinkSync: p(
       `UPDATE source_links SET status = ?, reason = ?, synced_version = COALESCE(?, synced_version), last_attempt_at = ?,
          last_synced_at = CASE WHEN ? = 'SYNCED' THEN ? ELSE last_synced_at END

@@ -1,6 +1,6 @@
 import { takeToken, type BucketState } from './tokenBucket.js';
 import { sourceLinkValues } from './columns.js';
-import type { Statements } from './sqliteStatements.js';
+import type { SourceLinkRow, Statements } from './sqliteStatements.js';
 import type {
   ApiKeyRecord,
   AvailableProject,
@@ -11,6 +11,7 @@ import type {
   SourceDeployment,
   SourceLinkRecord,
   SourceLinkSync,
+  SourceLinkWithdrawal,
   SourceProject,
 } from './store.js';
 
@@ -51,6 +52,28 @@ function changeSourceProject(s: Statements, projectId: string, change: () => boo
   const changed = change();
   if (changed) s.bumpInventoryVersion.run(project.org_id);
   return changed;
+}
+
+/** Records the withdrawal of a link just deleted or replaced, unless another link still uses its Atlas org and key. */
+function recordWithdrawal(s: Statements, link: SourceLinkRow, recordedAt: string): SourceLinkWithdrawal | undefined {
+  if (s.sourceLinkUsesKey.get(link.atlas_org_id, link.public_key) !== undefined) return undefined;
+  const withdrawal: SourceLinkWithdrawal = {
+    linkId: link.link_id,
+    orgId: link.org_id,
+    atlasOrgId: link.atlas_org_id,
+    publicKey: link.public_key,
+    ha1: link.ha1,
+    recordedAt,
+  };
+  s.insertSourceLinkWithdrawal.run(
+    withdrawal.linkId,
+    withdrawal.orgId,
+    withdrawal.atlasOrgId,
+    withdrawal.publicKey,
+    withdrawal.ha1,
+    withdrawal.recordedAt,
+  );
+  return withdrawal;
 }
 
 export const sqliteWrites = {
@@ -139,12 +162,21 @@ export const sqliteWrites = {
     return changeSourceProject(s, projectId, () => s.deleteSourceMigrationHost.run(projectId, hostname).changes === 1);
   },
 
-  putSourceLink(s: Statements, link: SourceLinkRecord): void {
+  putSourceLink(s: Statements, link: SourceLinkRecord): SourceLinkWithdrawal | undefined {
+    const replaced = s.getSourceLink.get(link.orgId) as SourceLinkRow | undefined;
     s.putSourceLink.run(...sourceLinkValues(link));
+    s.cancelSourceLinkWithdrawals.run(link.atlasOrgId, link.publicKey);
+    if (!replaced || (replaced.atlas_org_id === link.atlasOrgId && replaced.public_key === link.publicKey)) return undefined;
+    return recordWithdrawal(s, replaced, link.createdAt);
   },
 
-  deleteSourceLink(s: Statements, orgId: string): boolean {
-    return s.deleteSourceLink.run(orgId).changes === 1;
+  deleteSourceLink(s: Statements, orgId: string, linkId: string, deletedAt: string): { withdrawal: SourceLinkWithdrawal | undefined } | undefined {
+    const deleted = s.deleteSourceLink.get(orgId, linkId) as SourceLinkRow | undefined;
+    return deleted && { withdrawal: recordWithdrawal(s, deleted, deletedAt) };
+  },
+
+  deleteSourceLinkWithdrawal(s: Statements, linkId: string): boolean {
+    return s.deleteSourceLinkWithdrawal.run(linkId).changes === 1;
   },
 
   recordSourceLinkSync(s: Statements, orgId: string, linkId: string, sync: SourceLinkSync): boolean {

@@ -108,6 +108,24 @@ export interface SourceLinkRecord {
   createdAt: string;
 }
 
+/**
+ * A link the source side deleted or replaced while Atlas may still list the inventory it pushed:
+ * what the withdrawal (DELETE of that inventory, by digest with the link's key) needs, kept until
+ * Atlas acknowledges it or no longer takes the key.
+ */
+export interface SourceLinkWithdrawal {
+  /** The deleted or replaced link (a link is withdrawn at most once). */
+  linkId: string;
+  /** The source org it belonged to. */
+  orgId: string;
+  atlasOrgId: string;
+  publicKey: string;
+  /** HA1 of the link key, as the link held it. */
+  ha1: string;
+  /** When the link was deleted or replaced. */
+  recordedAt: string;
+}
+
 export interface SourceLinkSync {
   status: LinkSyncStatus;
   reason: string | null;
@@ -218,11 +236,25 @@ export interface Store {
   deleteSourceMigrationHost(projectId: string, hostname: string): Promise<boolean>;
   getSourceInventory(orgId: string): Promise<SourceInventory>;
 
-  /** Creates or replaces the org's link. */
-  putSourceLink(link: SourceLinkRecord): Promise<void>;
+  // A link's withdrawal is recorded in the transaction that deletes or replaces it, unless another
+  // link of this store still uses the same Atlas org and key (then Atlas's copy is still wanted).
+  /**
+   * Creates or replaces the org's link, in one transaction: a replaced link with another Atlas org
+   * or key than `link` is recorded for withdrawal (and returned); pending withdrawals of `link`'s
+   * Atlas org and key are dropped, as that key is in use again.
+   */
+  putSourceLink(link: SourceLinkRecord): Promise<SourceLinkWithdrawal | undefined>;
   getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined>;
   listSourceLinks(): Promise<SourceLinkRecord[]>;
-  deleteSourceLink(orgId: string): Promise<boolean>;
+  /**
+   * Deletes the org's link if it is still the link `linkId`, recording its withdrawal in the same
+   * transaction. Undefined (nothing written) when the org's link is another one, or none.
+   */
+  deleteSourceLink(orgId: string, linkId: string): Promise<{ withdrawal: SourceLinkWithdrawal | undefined } | undefined>;
+  /** Withdrawals Atlas has not acknowledged yet, oldest first. */
+  listSourceLinkWithdrawals(): Promise<SourceLinkWithdrawal[]>;
+  /** Drops a withdrawal once it is settled; false when it was not (or no longer) recorded. */
+  deleteSourceLinkWithdrawal(linkId: string): Promise<boolean>;
   /** Records a sync attempt; false (nothing written) when the link was replaced or deleted meanwhile. */
   recordSourceLinkSync(orgId: string, linkId: string, sync: SourceLinkSync): Promise<boolean>;
 

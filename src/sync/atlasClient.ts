@@ -5,7 +5,8 @@ import { DIGEST_REALM, md5Hex } from '../domain/secrets.js';
 
 // The source side's client for the Atlas side: HTTP Digest with the link key's HA1 (as a digest
 // client needs no more), every call bounded in time. It speaks to any Atlas-compatible base URL:
-// http://, or https:// with an optional extra CA.
+// http://, or https:// with an optional extra CA. `pushlink link complete` uses it too, to reach
+// the source side's own API.
 
 export interface AtlasEndpoint {
   baseUrl: URL;
@@ -13,6 +14,11 @@ export interface AtlasEndpoint {
   ca?: string | Buffer | Array<string | Buffer>;
   /** Upper bound of one call, connect to last byte (both digest legs). */
   timeoutMs: number;
+  /**
+   * The command-line option that gives `ca`, named when a certificate is not trusted (the source
+   * server's is --atlas-ca, `link complete`'s --ca). Default --atlas-ca.
+   */
+  caOption?: string;
 }
 
 export interface DigestIdentity {
@@ -36,12 +42,22 @@ export class AtlasUnreachable extends Error {
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/**
+ * `path` (absolute, /api/…) under the base URL's own path, so a base behind a path prefix
+ * (http://h/prefix/) keeps it: `new URL(path, base)` would resolve an absolute path from the root.
+ */
+export function urlUnder(baseUrl: URL, path: string): URL {
+  // Leading slashes collapsed too: "//x/…" would be read as another host.
+  const prefix = baseUrl.pathname.replace(/\/+$/, '').replace(/^\/+/, '/');
+  return new URL(prefix + path, baseUrl);
+}
+
 function send(
   endpoint: AtlasEndpoint,
   request: { method: string; path: string; body?: string; authorization?: string },
   signal: AbortSignal,
 ): Promise<AtlasResponse> {
-  const url = new URL(request.path, endpoint.baseUrl);
+  const url = urlUnder(endpoint.baseUrl, request.path);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -100,9 +116,9 @@ export async function digestCall(
     const challenge = parseChallenge(first.headers['www-authenticate'] as string | undefined);
     if (!challenge?.nonce) return first;
     if (challenge.realm !== DIGEST_REALM) {
-      throw new AtlasUnreachable(`Atlas asked for digest realm "${challenge.realm}"; the link key is for "${DIGEST_REALM}"`);
+      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} asked for digest realm "${challenge.realm}"; pushlink's keys are for "${DIGEST_REALM}"`);
     }
-    const uri = new URL(request.path, endpoint.baseUrl);
+    const uri = urlUnder(endpoint.baseUrl, request.path);
     const requestUri = uri.pathname + uri.search;
     const cnonce = crypto.randomBytes(8).toString('hex');
     const nc = '00000001';
@@ -122,7 +138,7 @@ export async function digestCall(
     }
     const why = e.code ?? e.message ?? String(error);
     if (/CERT|SIGNATURE|SELF_SIGNED|ERR_TLS/.test(why)) {
-      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: its TLS certificate is not trusted (${why}); give its CA with --atlas-ca`);
+      throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: its TLS certificate is not trusted (${why}); give its CA with ${endpoint.caOption ?? '--atlas-ca'}`);
     }
     throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${why}`);
   }

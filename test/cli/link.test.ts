@@ -73,9 +73,10 @@ describe('live-migration link, two real processes', () => {
     assert.equal(res.code, 0, res.stderr);
     return JSON.parse(res.stdout);
   };
-  const linkComplete = async (token: string) => {
+  /** Exit code 0 when SYNCED, 2 when NOT_SYNCED. */
+  const linkComplete = async (token: string, exitCode = 0) => {
     const res = await runCli(['link', 'complete', '--token', token, '--source-url', source.url, '--data-dir', sourceDir, '--json']);
-    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.code, exitCode, res.stderr);
     return JSON.parse(res.stdout) as { status: string; reason?: string };
   };
 
@@ -156,13 +157,61 @@ describe('live-migration link, two real processes', () => {
   it('Atlas down during completion: NOT_SYNCED, then SYNCED once it is back, without restarting the source', async () => {
     const linkToken = await createLinkToken();
     assert.equal(await atlas.stop(), 0);
-    const down = await linkComplete(linkToken);
+    const down = await linkComplete(linkToken, 2);
     assert.equal(down.status, 'NOT_SYNCED');
     assert.match(down.reason ?? '', /could not be reached: ECONNREFUSED/);
+    const text = await runCli(['link', 'complete', '--token', linkToken, '--source-url', source.url, '--data-dir', sourceDir]);
+    assert.equal(text.code, 2, 'NOT_SYNCED is exit code 2, so scripts can tell');
+    assert.match(text.stdout, /^Organization link successfully created\. Status: NOT_SYNCED \(.*could not be reached: ECONNREFUSED.*\)\n$/);
     atlas = await startAtlas();
     const back = await eventually(status, (s) => s.status === 'SYNCED', 10_000);
     assert.deepEqual(back, { status: 'SYNCED' });
     assert.deepEqual(await availableProjects(), await sourceInventory());
+  });
+
+  it('deleting the link while Atlas is down: 204, and Atlas drops the projects once it is back', async () => {
+    assert.deepEqual(await linkComplete(await createLinkToken()), { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    assert.equal(await atlas.stop(), 0);
+    assert.equal((await sourceCall('DELETE', '/liveExport/migrationLink')).status, 204);
+    atlas = await startAtlas();
+    const projects = await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 0, 10_000);
+    assert.deepEqual(projects, []);
+  });
+
+  it('replacing the link with one to another Atlas org withdraws the old inventory there, also when Atlas was down', async () => {
+    // A second Atlas org and its owner key, made with the admin commands on the Atlas side's store.
+    const atlasCli = async (args: string[]) => {
+      const res = await runCli([...args, '--data-dir', atlasDir, '--json'], atlasStore.env);
+      assert.equal(res.code, 0, res.stderr);
+      return JSON.parse(res.stdout);
+    };
+    const second = await atlasCli(['org', 'create', '--name', 'Second']);
+    const owner = await atlasCli(['apikey', 'create', '--org', second.id, '--role', 'ORG_OWNER']);
+    const ownerKey = { publicKey: owner.publicKey, privateKey: owner.privateKey };
+    const secondProjects = async () =>
+      (await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${second.id}/liveMigrations/availableProjects`, ownerKey, { headers: { accept: ATLAS_JSON } })).json;
+    const secondToken = async () =>
+      (
+        await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${second.id}/liveMigrations/linkTokens`, ownerKey, {
+          method: 'POST',
+          headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json.linkToken as string;
+
+    assert.deepEqual(await linkComplete(await createLinkToken()), { status: 'SYNCED' });
+    assert.deepEqual(await linkComplete(await secondToken()), { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), [], 'the first org no longer lists the projects');
+    assert.deepEqual(await secondProjects(), await sourceInventory());
+
+    // Back to the first org while Atlas is down: the second org's copy goes once Atlas is back.
+    const first = await createLinkToken();
+    assert.equal(await atlas.stop(), 0);
+    assert.equal((await linkComplete(first, 2)).status, 'NOT_SYNCED');
+    atlas = await startAtlas();
+    assert.deepEqual(await eventually(secondProjects, (p) => Array.isArray(p) && p.length === 0, 10_000), []);
+    assert.deepEqual(await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 1, 10_000), await sourceInventory());
   });
 
   it('link complete refuses a malformed token before sending it', async () => {
@@ -273,5 +322,66 @@ describe('an HTTPS Atlas side', () => {
     const empty = await runCli(['serve', '--role', 'source', '--atlas-url', 'https://127.0.0.1:1', '--atlas-ca', '/etc/hostname', '--data-dir', tempDir()]);
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /--atlas-ca: CA file \/etc\/hostname holds no PEM certificate/);
+  });
+});
+
+describe('an HTTPS source side', () => {
+  it('link complete reaches it with --ca trusting its CA, names --ca when it is missing, and exits 2 when NOT_SYNCED', async () => {
+    const atlasDir = tempDir('pushlink-atlas-');
+    const sourceDir = tempDir('pushlink-tls-source-');
+    const atlasStore = await testStoreEnv();
+    const sourceStore = await testStoreEnv();
+    const atlas = await startProcess(['serve', '--port', '0', '--data-dir', atlasDir], { env: atlasStore.env });
+    let source: ServerProcess | undefined;
+    try {
+      source = await startProcess(
+        ['serve', '--role', 'source', '--port', '0', '--data-dir', sourceDir, '--tls', 'self-signed', '--atlas-url', atlas.url, '--sync-interval', '1'],
+        { env: sourceStore.env },
+      );
+      assert.match(source.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const ca = path.join(sourceDir, 'tls', 'ca.pem');
+      const atlasBoot = readBoot(atlasDir);
+      const linkToken = async () =>
+        (
+          await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`, atlasBoot.apiKey, {
+            method: 'POST',
+            headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).json.linkToken as string;
+      const complete = (token: string, extra: string[]) =>
+        runCli(['link', 'complete', '--token', token, '--source-url', source!.url, '--data-dir', sourceDir, ...extra]);
+
+      const untrusted = await complete(await linkToken(), []);
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /its TLS certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)\); give its CA with --ca\n$/);
+
+      const trusted = await complete(await linkToken(), ['--ca', ca, '--json']);
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.deepEqual(JSON.parse(trusted.stdout), { status: 'SYNCED' });
+
+      // A token whose key Atlas no longer takes: linked, NOT_SYNCED with the reason, exit code 2.
+      const revoked = await linkToken();
+      await linkToken();
+      const refused = await complete(revoked, ['--ca', ca]);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stdout, /^Organization link successfully created\. Status: NOT_SYNCED \(Atlas answered 401 .*\)\n$/);
+    } finally {
+      await source?.stop();
+      await atlas.stop();
+      await Promise.all([atlasStore.dispose(), sourceStore.dispose()]);
+      for (const dir of [atlasDir, sourceDir]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('link complete refuses --ca with a plain-HTTP source URL, or a file that holds no certificate', async () => {
+    const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'x', privateApiKey: '00000000-1111-4222-8333-444444444444', publicApiKey: 'abcdwxyz' })).toString('base64');
+    const base = ['link', 'complete', '--token', token, '--org', 'b'.repeat(24), '--public-key', 'abcdefgh', '--private-key', 'x'];
+    const plain = await runCli([...base, '--source-url', 'http://127.0.0.1:1', '--ca', '/etc/hostname']);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /--ca goes with an https:\/\/ --source-url/);
+    const empty = await runCli([...base, '--source-url', 'https://127.0.0.1:1', '--ca', '/etc/hostname']);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /--ca: CA file \/etc\/hostname holds no PEM certificate/);
   });
 });

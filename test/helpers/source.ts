@@ -21,7 +21,11 @@ export interface TestSourceServer {
   call(method: string, path: string, body?: unknown): Promise<TestResponse>;
 }
 
-export async function startSourceServer(atlasUrl: string, overrides: Partial<ServerConfig> = {}): Promise<TestSourceServer> {
+export async function startSourceServer(
+  atlasUrl: string,
+  overrides: Partial<ServerConfig> = {},
+  options: { wrapStore?: (store: Store) => Store } = {},
+): Promise<TestSourceServer> {
   const dataDir = tempDir('pushlink-source-');
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
@@ -36,7 +40,7 @@ export async function startSourceServer(atlasUrl: string, overrides: Partial<Ser
   const { store, dispose } = await openTestStore(dataDir);
   const boot = await bootstrapIfEmpty(store, 'Source Org', async () => {}, { serviceAccount: false });
   if (!boot) throw new Error('expected an empty source store');
-  const app = await buildApp(config, store);
+  const app = await buildApp(config, options.wrapStore ? options.wrapStore(store) : store);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return {

@@ -7,6 +7,8 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually, startSourceServer, type TestSourceServer } from '../helpers/source.js';
 import { bearerCall, bootstrapKey, bootstrapToken, decodeToken, digestCall, isApiError, linkTokensPath, newKey } from '../helpers/atlas.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
+import { forwardTo, startFakeAtlas, type FakeAtlas } from '../helpers/fakeAtlas.js';
+import type { Store } from '../../src/store/store.js';
 
 // The whole link in one process: an Atlas side and a source side (Cloud Manager / Ops Manager).
 
@@ -49,7 +51,8 @@ describe('completing the link', () => {
     await atlas.close();
   });
   beforeEach(async () => {
-    await source.store.deleteSourceLink(source.orgId);
+    const link = await source.store.getSourceLink(source.orgId);
+    if (link) await source.store.deleteSourceLink(source.orgId, link.linkId);
   });
 
   it('completes with a fresh token: SYNCED, and availableProjects is exactly the source inventory', async () => {
@@ -117,6 +120,31 @@ describe('completing the link', () => {
     assert.ok(isApiError(await source.call('GET', `${linkPath()}/status`), 404, 'UNEXPECTED_ERROR'));
     assert.deepEqual(await availableProjects(), []);
     assert.ok(isApiError(await source.call('DELETE', linkPath()), 404, 'UNEXPECTED_ERROR'));
+  });
+
+  const pendingWithdrawalOf = async (linkToken: string) =>
+    (await source.store.listSourceLinkWithdrawals()).filter((w) => w.publicKey === decodeToken(linkToken).publicApiKey);
+
+  it('replacing the link with one to another Atlas org withdraws the old inventory from the first', async () => {
+    const first = await createLinkToken();
+    await complete(first);
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    const second = await createOrg(atlas.store, 'Second');
+    const secondOwner = await newKey(atlas, ['ORG_OWNER'], [], second.id);
+    const created = await digestCall(atlas, linkTokensPath(second.id), secondOwner, { method: 'POST', json: {} });
+    assert.deepEqual((await complete(created.json.linkToken)).json, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), [], 'the first Atlas org no longer lists the projects');
+    const secondProjects = await digestCall(atlas, `/api/atlas/v2/orgs/${second.id}/liveMigrations/availableProjects`, secondOwner);
+    assert.deepEqual(secondProjects.json, await sourceInventory());
+    assert.deepEqual(await pendingWithdrawalOf(first), [], 'settled');
+  });
+
+  it('a new token of the same Atlas org replaces the link; the old key, rotated away, leaves nothing pending', async () => {
+    const first = await createLinkToken();
+    await complete(first);
+    assert.deepEqual((await complete(await createLinkToken())).json, { status: 'SYNCED' });
+    assert.deepEqual(await availableProjects(), await sourceInventory());
+    assert.deepEqual(await pendingWithdrawalOf(first), [], 'Atlas refused the rotated key: nothing to withdraw');
   });
 
   it('a token whose key was revoked: NOT_SYNCED with the reason', async () => {
@@ -246,5 +274,121 @@ describe('completing the link', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('completing while a push of the previous link is in flight', () => {
+  // Atlas behind a proxy that holds every signed answer for 2 s, with the source syncing every
+  // second: a background push of the old link is on its way when the new token is pasted.
+  let atlas: TestServer;
+  let slow: FakeAtlas;
+  let source: TestSourceServer;
+  let token: string;
+
+  const createLinkToken = async (accessListIps: string[] = []) =>
+    (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: { accessListIps } })).json.linkToken as string;
+  const linkPath = () => `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`;
+  const complete = (linkToken: string) => source.call('POST', linkPath(), { linkToken });
+
+  /** Links with a first token, then waits until a background push of it is held by the proxy. */
+  async function oldPushInFlight(): Promise<void> {
+    slow.delayMs = 0;
+    const first = await createLinkToken();
+    assert.deepEqual((await complete(first)).json, { status: 'SYNCED' });
+    slow.delayMs = (r) => (r.publicKey ? 2000 : 0);
+    const seen = slow.requests.length;
+    const firstKey = decodeToken(first).publicApiKey;
+    const inFlight = await eventually(
+      async () => slow.requests.slice(seen).some((r) => r.method === 'PUT' && r.publicKey === firstKey),
+      Boolean,
+      5000,
+    );
+    assert.ok(inFlight, 'a background push of the first link reached Atlas');
+  }
+
+  before(async () => {
+    atlas = await startServer();
+    token = await bootstrapToken(atlas);
+    slow = await startFakeAtlas(forwardTo(atlas.url));
+    source = await startSourceServer(slow.url, { syncIntervalMs: 1000, syncTimeoutMs: 10_000 });
+  });
+  after(async () => {
+    await source.close();
+    await slow.close();
+    await atlas.close();
+  });
+
+  it("answers with the new link's own result: SYNCED, as Atlas is up", async () => {
+    await oldPushInFlight();
+    const res = await complete(await createLinkToken());
+    assert.deepEqual(res.json, { status: 'SYNCED' });
+    assert.deepEqual((await source.call('GET', `${linkPath()}/status`)).json, { status: 'SYNCED' });
+  });
+
+  it("answers with Atlas's refusal of the new key, and its reason", async () => {
+    await oldPushInFlight();
+    const res = await complete(await createLinkToken(['10.9.9.9']));
+    assert.equal(res.json.status, 'NOT_SYNCED');
+    assert.match(res.json.reason, /^Atlas answered 403 IP_ADDRESS_NOT_ON_ACCESS_LIST/);
+  });
+});
+
+describe('deleting the link while a new one is completed', () => {
+  // The source's store holds the DELETE right after it read the link, while a completion replaces
+  // that link; no background sync runs meanwhile.
+  let atlas: TestServer;
+  let source: TestSourceServer;
+  let token: string;
+  let gate: { entered: () => void; release: Promise<void> } | undefined;
+
+  const holdNextLinkRead = (store: Store): Store =>
+    new Proxy(store, {
+      get(target, property) {
+        if (property === 'getSourceLink') {
+          return async (orgId: string) => {
+            const link = await target.getSourceLink(orgId);
+            const held = gate;
+            gate = undefined;
+            if (held) {
+              held.entered();
+              await held.release;
+            }
+            return link;
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const createLinkToken = async () =>
+    (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: {} })).json.linkToken as string;
+  const linkPath = () => `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`;
+
+  before(async () => {
+    atlas = await startServer();
+    token = await bootstrapToken(atlas);
+    source = await startSourceServer(atlas.url, { syncIntervalMs: 600_000 }, { wrapStore: holdNextLinkRead });
+    const project = await createSourceProject(source.store, source.orgId, 'Ledger');
+    await addSourceMigrationHost(source.store, project.id, 'mh.example.com');
+  });
+  after(async () => {
+    await source.close();
+    await atlas.close();
+  });
+
+  it('removes only the link it read: the new link stays, and so do its projects on Atlas', async () => {
+    assert.deepEqual((await source.call('POST', linkPath(), { linkToken: await createLinkToken() })).json, { status: 'SYNCED' });
+    let entered!: () => void;
+    let release!: () => void;
+    const reading = new Promise<void>((resolve) => (entered = resolve));
+    gate = { entered, release: new Promise<void>((resolve) => (release = resolve)) };
+    const deleting = source.call('DELETE', linkPath());
+    await reading;
+    assert.deepEqual((await source.call('POST', linkPath(), { linkToken: await createLinkToken() })).json, { status: 'SYNCED' });
+    release();
+    assert.equal((await deleting).status, 204, 'the link it read is gone (replaced)');
+    assert.deepEqual((await source.call('GET', `${linkPath()}/status`)).json, { status: 'SYNCED' }, 'the new link is still there');
+    const projects = await bearerCall(atlas, `/api/atlas/v2/orgs/${atlas.bootstrap.orgId}/liveMigrations/availableProjects`, token);
+    assert.deepEqual(projects.json, (await readSourceInventory(source.store, source.orgId)).projects, 'and Atlas still lists its projects');
   });
 });

@@ -290,10 +290,98 @@ export function storeContract(
       await store.putSourceLink({ ...link, linkId: 'link-2' });
       assert.equal(await store.recordSourceLinkSync(org.id, 'link-1', { status: 'SYNCED', reason: null, syncedVersion: 8, attemptedAt: at }), false, 'a replaced link ignores late results');
       assert.equal((await store.getSourceLink(org.id))?.linkId, 'link-2');
-      assert.equal(await store.deleteSourceLink(org.id), true);
+      assert.equal(await store.deleteSourceLink(org.id, 'link-1'), undefined, 'a link that was replaced is not the one deleted');
+      assert.equal((await store.getSourceLink(org.id))?.linkId, 'link-2');
+      assert.ok(await store.deleteSourceLink(org.id, 'link-2'));
       assert.equal(await store.getSourceLink(org.id), undefined);
-      assert.equal(await store.deleteSourceLink(org.id), false);
+      assert.equal(await store.deleteSourceLink(org.id, 'link-2'), undefined);
       assert.equal(await store.recordSourceLinkSync(org.id, 'link-2', { status: 'SYNCED', reason: null, syncedVersion: 1, attemptedAt: at }), false);
+    });
+
+    it('records the withdrawal of a deleted or replaced link with the change, until it is settled', async () => {
+      const org = newOrg();
+      await store.createOrg(org);
+      const atlasA = newObjectId();
+      const atlasB = newObjectId();
+      const link = (linkId: string, atlasOrgId: string, publicKey: string, orgId = org.id) => ({
+        orgId,
+        linkId,
+        atlasOrgId,
+        atlasOrgName: 'Atlas Org',
+        publicKey,
+        ha1: publicKey.padEnd(32, '0'),
+        status: 'NOT_SYNCED' as const,
+        reason: null,
+        syncedVersion: null,
+        lastAttemptAt: null,
+        lastSyncedAt: null,
+        createdAt: new Date().toISOString(),
+      });
+      const mine = async () => (await store.listSourceLinkWithdrawals()).filter((w) => w.orgId === org.id);
+      const withdrawalOf = (l: ReturnType<typeof link>, recordedAt = l.createdAt) => ({
+        linkId: l.linkId,
+        orgId: l.orgId,
+        atlasOrgId: l.atlasOrgId,
+        publicKey: l.publicKey,
+        ha1: l.ha1,
+        recordedAt,
+      });
+
+      assert.equal(await store.putSourceLink(link('w-1', atlasA, 'keyaaaaa')), undefined, 'nothing replaced');
+      const second = link('w-2', atlasA, 'keyaaaaa');
+      assert.equal(await store.putSourceLink(second), undefined, 'the same Atlas org and key: Atlas keeps what the new link pushes');
+      const third = link('w-3', atlasB, 'keybbbbb');
+      assert.deepEqual(await store.putSourceLink(third), withdrawalOf(second, third.createdAt), 'another Atlas org and key');
+      assert.deepEqual(await mine(), [withdrawalOf(second, third.createdAt)]);
+
+      assert.equal(await store.deleteSourceLink(org.id, 'w-2'), undefined, 'deletes by link id only');
+      assert.equal((await store.getSourceLink(org.id))?.linkId, 'w-3');
+
+      // The first key in use again: its pending withdrawal goes, the replaced link's is recorded.
+      const fourth = link('w-4', atlasA, 'keyaaaaa');
+      assert.deepEqual(await store.putSourceLink(fourth), withdrawalOf(third, fourth.createdAt));
+      assert.deepEqual(await mine(), [withdrawalOf(third, fourth.createdAt)]);
+
+      const deleted = await store.deleteSourceLink(org.id, 'w-4');
+      assert.ok(deleted?.withdrawal);
+      assert.ok(!Number.isNaN(Date.parse(deleted.withdrawal.recordedAt)));
+      assert.deepEqual(deleted.withdrawal, withdrawalOf(fourth, deleted.withdrawal.recordedAt));
+      assert.deepEqual(
+        (await mine()).map((w) => w.linkId),
+        ['w-3', 'w-4'],
+      );
+
+      assert.equal(await store.deleteSourceLinkWithdrawal('w-3'), true);
+      assert.equal(await store.deleteSourceLinkWithdrawal('w-3'), false);
+      assert.deepEqual((await mine()).map((w) => w.linkId), ['w-4']);
+      assert.equal(await store.deleteSourceLinkWithdrawal('w-4'), true);
+    });
+
+    it('records no withdrawal while another link still uses the same Atlas org and key', async () => {
+      const [x, y] = [newOrg(), newOrg()];
+      await store.createOrg(x);
+      await store.createOrg(y);
+      const atlasOrgId = newObjectId();
+      const shared = (orgId: string, linkId: string) => ({
+        orgId,
+        linkId,
+        atlasOrgId,
+        atlasOrgName: 'Atlas Org',
+        publicKey: 'keyshare',
+        ha1: 'f'.repeat(32),
+        status: 'NOT_SYNCED' as const,
+        reason: null,
+        syncedVersion: null,
+        lastAttemptAt: null,
+        lastSyncedAt: null,
+        createdAt: new Date().toISOString(),
+      });
+      await store.putSourceLink(shared(x.id, 's-x'));
+      await store.putSourceLink(shared(y.id, 's-y'));
+      assert.deepEqual(await store.deleteSourceLink(x.id, 's-x'), { withdrawal: undefined });
+      const last = await store.deleteSourceLink(y.id, 's-y');
+      assert.equal(last?.withdrawal?.linkId, 's-y');
+      assert.equal(await store.deleteSourceLinkWithdrawal('s-y'), true);
     });
 
     it('records revoked access tokens and reads a token subject in one go', async () => {

@@ -161,6 +161,23 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       $$;
     `,
   },
+  {
+    // Source side: a link deleted or replaced while Atlas may still list what it pushed, kept until
+    // the withdrawal reaches Atlas; written in the transaction that removes the link. The index
+    // answers "does another link still use this Atlas org and key?", asked on every such write.
+    version: 4,
+    sql: `
+      CREATE TABLE source_link_withdrawals (
+        link_id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs(id),
+        atlas_org_id text NOT NULL,
+        public_key text NOT NULL,
+        ha1 text NOT NULL,
+        recorded_at timestamptz NOT NULL
+      );
+      CREATE INDEX source_links_atlas_key ON source_links(atlas_org_id, public_key);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

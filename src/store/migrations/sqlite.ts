@@ -124,6 +124,24 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       );
     `,
   },
+  {
+    version: 4,
+    // Source side: a link deleted or replaced while Atlas may still list what it pushed, kept until
+    // the withdrawal reaches Atlas (it may be down when the link goes). Written in the transaction
+    // that removes the link, so no withdrawal is lost to a crash or an unreachable Atlas. The index
+    // answers "does another link still use this Atlas org and key?", asked on every such write.
+    sql: `
+      CREATE TABLE source_link_withdrawals (
+        link_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        atlas_org_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        ha1 TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX source_links_atlas_key ON source_links(atlas_org_id, public_key);
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
