@@ -31,6 +31,30 @@ export interface LinkStatus {
 
 export class LinkCommandError extends Error {}
 
+/** The source side's bootstrap.json: the owner key `link complete` uses when none is given. */
+function readSourceBootstrap(file: string): { orgId: string; apiKey: { publicKey: string; privateKey: string } } {
+  let boot: unknown;
+  try {
+    boot = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new LinkCommandError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const b = boot as { orgId?: unknown; apiKey?: { publicKey?: unknown; privateKey?: unknown } } | null;
+  if (typeof b?.orgId !== 'string' || typeof b.apiKey?.publicKey !== 'string' || typeof b.apiKey.privateKey !== 'string') {
+    throw new LinkCommandError(`${file} lacks orgId and apiKey.publicKey/privateKey; give --org, --public-key and --private-key`);
+  }
+  return { orgId: b.orgId, apiKey: { publicKey: b.apiKey.publicKey, privateKey: b.apiKey.privateKey } };
+}
+
+function parseLinkStatus(body: string): LinkStatus | undefined {
+  try {
+    const status = JSON.parse(body) as Partial<LinkStatus> | null;
+    return status?.status === 'SYNCED' || status?.status === 'NOT_SYNCED' ? (status as LinkStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function linkComplete(options: LinkCompleteOptions, output: Output): Promise<LinkStatus> {
   decodeLinkToken(options.token); // a clear local error before anything is sent
   let { orgId, publicKey, privateKey } = options;
@@ -39,7 +63,7 @@ export async function linkComplete(options: LinkCompleteOptions, output: Output)
     if (!fs.existsSync(file)) {
       throw new LinkCommandError(`give --org, --public-key and --private-key, or a --data-dir with ${BOOTSTRAP_FILE_NAME} (looked in ${file})`);
     }
-    const boot = JSON.parse(fs.readFileSync(file, 'utf8')) as { orgId: string; apiKey: { publicKey: string; privateKey: string } };
+    const boot = readSourceBootstrap(file);
     orgId ??= boot.orgId;
     publicKey ??= boot.apiKey.publicKey;
     privateKey ??= boot.apiKey.privateKey;
@@ -66,7 +90,8 @@ export async function linkComplete(options: LinkCompleteOptions, output: Output)
     { method: 'POST', path: `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`, body: JSON.stringify({ linkToken: options.token }) },
   );
   if (answer.status !== 200) throw new LinkCommandError(describeAtlasAnswer(answer).replace(/^Atlas/, 'the source side'));
-  const status = JSON.parse(answer.body) as LinkStatus;
+  const status = parseLinkStatus(answer.body);
+  if (!status) throw new LinkCommandError(`${options.sourceUrl} answered 200 without a link status: is it a pushlink source side?`);
   print(output, status, `Organization link successfully created. Status: ${status.status}${status.reason ? ` (${status.reason})` : ''}`);
   return status;
 }

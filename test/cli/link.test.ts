@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -218,6 +220,31 @@ describe('live-migration link, two real processes', () => {
     const res = await runCli(['link', 'complete', '--token', 'garbage', '--source-url', source.url, '--data-dir', sourceDir]);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /invalid link-token: it is not standard base64/);
+  });
+
+  it('link complete says what is wrong with an unreadable bootstrap.json, or a URL that is not a source side', async () => {
+    const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'O', privateApiKey: crypto.randomUUID(), publicApiKey: 'abcdefgh' })).toString('base64');
+    const dir = tempDir();
+    for (const [content, message] of [
+      ['{not json', /^pushlink: cannot read \S+bootstrap\.json: /],
+      ['{}', /^pushlink: \S+bootstrap\.json lacks orgId and apiKey\.publicKey\/privateKey; give --org, --public-key and --private-key\n$/],
+    ] as const) {
+      fs.writeFileSync(path.join(dir, 'bootstrap.json'), content);
+      const res = await runCli(['link', 'complete', '--token', token, '--source-url', source.url, '--data-dir', dir]);
+      assert.equal(res.code, 1, content);
+      assert.match(res.stderr, message);
+    }
+    // Something that answers 200, but not a source side.
+    const other = http.createServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(other.address() as net.AddressInfo).port}`;
+      const res = await runCli(['link', 'complete', '--token', token, '--source-url', url, '--org', 'a'.repeat(24), '--public-key', 'abcdefgh', '--private-key', crypto.randomUUID()]);
+      assert.equal(res.code, 1);
+      assert.equal(res.stderr, `pushlink: ${url} answered 200 without a link status: is it a pushlink source side?\n`);
+    } finally {
+      other.close();
+    }
   });
 });
 
