@@ -127,6 +127,9 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   for (const observed of sourceStore && sourceStore !== store ? [store, sourceStore] : [store]) {
     const stopObservingCommits = observed.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));
     if (stopObservingCommits) app.addHook('onClose', async () => stopObservingCommits());
+    // Once, when it happens: from then on every request answers 503 and /readyz says why.
+    const stopObservingFailure = observed.observeFailure?.((failure) => app.log.error({ err: failure }, `the store failed: ${failure.message}`));
+    if (stopObservingFailure) app.addHook('onClose', async () => stopObservingFailure());
   }
 
   if (servesAtlas) {

@@ -24,22 +24,23 @@ import {
   type SourceProjectRow,
   type Statements,
 } from './sqliteStatements.js';
-import type {
-  ApiKeyRecord,
-  AvailableProject,
-  CommitObserver,
-  LinkRecord,
-  Org,
-  RateLimitDecision,
-  RateLimitPolicy,
-  RetiredLinkKey,
-  ServiceAccountRecord,
-  SourceDeployment,
-  SourceInventory,
-  SourceLinkRecord,
-  SourceLinkSync,
-  SourceProject,
-  Store,
+import {
+  StoreUnavailableError,
+  type ApiKeyRecord,
+  type AvailableProject,
+  type CommitObserver,
+  type LinkRecord,
+  type Org,
+  type RateLimitDecision,
+  type RateLimitPolicy,
+  type RetiredLinkKey,
+  type ServiceAccountRecord,
+  type SourceDeployment,
+  type SourceInventory,
+  type SourceLinkRecord,
+  type SourceLinkSync,
+  type SourceProject,
+  type Store,
 } from './store.js';
 
 export const SQLITE_FILE_NAME = 'pushlink.db';
@@ -56,11 +57,14 @@ export class SqliteStore implements Store {
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
   private readonly tokenSubjects: TurnValidatedCache<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
+  /** Set when group commit failed for good (a failed fsync): every operation then fails with it. */
+  private failure: StoreUnavailableError | undefined;
+  private readonly failureListeners = new Set<(failure: StoreUnavailableError) => void>();
 
   private constructor(db: Database, file: string) {
     this.db = db;
     this.statements = prepareStatements(db);
-    this.committer = new GroupCommitter(db, this.statements, `${file}-wal`);
+    this.committer = new GroupCommitter(db, this.statements, `${file}-wal`, (failure) => this.failed(failure));
     const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
     this.orgs = new TurnValidatedCache(watch);
     this.apiKeys = new TurnValidatedCache(watch);
@@ -83,11 +87,42 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * The caches may hold what the failed batch changed (a deleted key, a revoked token), and this
+   * store's own commits do not move data_version: they are emptied, and every read refuses from
+   * now on (usable()), so nothing the failed batch undid keeps authenticating.
+   */
+  private failed(failure: StoreUnavailableError): void {
+    this.failure = failure;
+    this.orgs.clear();
+    this.apiKeys.clear();
+    this.tokenSubjects.clear();
+    for (const listener of this.failureListeners) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener (a log line) cannot change the failure.
+      }
+    }
+  }
+
+  /** Throws the failure, if any: called first by every read (writes are refused by the committer). */
+  private usable(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  observeFailure(listener: (failure: StoreUnavailableError) => void): () => void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   async createOrg(org: Org): Promise<void> {
     await this.committer.write('createOrg', org);
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
+    this.usable();
     return this.readOrg(orgId);
   }
 
@@ -103,6 +138,7 @@ export class SqliteStore implements Store {
   }
 
   async countOrgs(): Promise<number> {
+    this.usable();
     return (this.statements.countOrgs.get() as { n: number }).n;
   }
 
@@ -116,6 +152,7 @@ export class SqliteStore implements Store {
   }
 
   async listOrgs(): Promise<Org[]> {
+    this.usable();
     return (this.statements.listOrgs.all() as OrgRow[]).map(toOrg);
   }
 
@@ -124,6 +161,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
+    this.usable();
     const cached = this.apiKeys.get(publicKey);
     if (cached) return cached;
     const row = this.statements.findApiKeyByPublicKey.get(publicKey) as ApiKeyRow | undefined;
@@ -134,6 +172,7 @@ export class SqliteStore implements Store {
   }
 
   async listApiKeys(orgId: string): Promise<ApiKeyRecord[]> {
+    this.usable();
     return (this.statements.listApiKeys.all(orgId) as ApiKeyRow[]).map(toApiKey);
   }
 
@@ -148,11 +187,13 @@ export class SqliteStore implements Store {
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
+    this.usable();
     const row = this.statements.findServiceAccount.get(clientId) as ServiceAccountRow | undefined;
     return row && toServiceAccount(row);
   }
 
   async listServiceAccounts(orgId: string): Promise<ServiceAccountRecord[]> {
+    this.usable();
     return (this.statements.listServiceAccounts.all(orgId) as ServiceAccountRow[]).map(toServiceAccount);
   }
 
@@ -163,6 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async getLink(orgId: string): Promise<LinkRecord | undefined> {
+    this.usable();
     const row = this.statements.getLink.get(orgId) as LinkRow | undefined;
     return row && toLink(row);
   }
@@ -192,6 +234,7 @@ export class SqliteStore implements Store {
   }
 
   async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {
+    this.usable();
     const projects = this.statements.getAtlasInventory.get(orgId) as string | undefined;
     return projects === undefined ? undefined : (JSON.parse(projects) as AvailableProject[]);
   }
@@ -201,6 +244,7 @@ export class SqliteStore implements Store {
   }
 
   async getSourceProject(projectId: string): Promise<SourceProject | undefined> {
+    this.usable();
     const row = this.statements.getSourceProject.get(projectId) as SourceProjectRow | undefined;
     return row && toSourceProject(row);
   }
@@ -222,6 +266,7 @@ export class SqliteStore implements Store {
   }
 
   async getSourceInventory(orgId: string): Promise<SourceInventory> {
+    this.usable();
     // One read transaction, so the version and the rows it describes agree.
     return this.db.transaction(() => {
       const version = (this.statements.getInventoryVersion.get(orgId) as number | undefined) ?? 0;
@@ -246,11 +291,13 @@ export class SqliteStore implements Store {
   }
 
   async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
+    this.usable();
     const row = this.statements.getSourceLink.get(orgId) as SourceLinkRow | undefined;
     return row && toSourceLink(row);
   }
 
   async listSourceLinks(): Promise<SourceLinkRecord[]> {
+    this.usable();
     return (this.statements.listSourceLinks.all() as SourceLinkRow[]).map(toSourceLink);
   }
 
@@ -263,6 +310,7 @@ export class SqliteStore implements Store {
   }
 
   async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
+    this.usable();
     const row = this.statements.findRetiredLinkKey.get(publicKey) as RetiredLinkKeyRow | undefined;
     return row && toRetiredLinkKey(row);
   }
@@ -273,6 +321,7 @@ export class SqliteStore implements Store {
   }
 
   async findTokenSubject(clientId: string, jti: string): Promise<{ account: ServiceAccountRecord | undefined; revoked: boolean }> {
+    this.usable();
     const cacheKey = `${clientId}\n${jti}`;
     const cached = this.tokenSubjects.get(cacheKey);
     if (cached) return cached;
@@ -292,6 +341,7 @@ export class SqliteStore implements Store {
   }
 
   async getOrCreateSecret(name: string, create: () => Buffer): Promise<Buffer> {
+    this.usable();
     const existing = this.statements.getSecret.get(name) as { value: Buffer } | undefined;
     if (existing) return existing.value;
     return Buffer.from(await this.committer.write('getOrCreateSecret', name, create()));
@@ -302,6 +352,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
+    this.usable();
     if (!this.db.open) throw new Error('the database is closed');
     const row = this.statements.schemaVersion.get() as { latest: number; known: number };
     if (row.latest !== SQLITE_SCHEMA_VERSION || row.known !== SQLITE_SCHEMA_STEPS) {

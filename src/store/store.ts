@@ -249,6 +249,13 @@ export interface Store {
   ping(): Promise<void>;
 
   /**
+   * Optional: calls `listener` once when the store stops serving for good (SQLite after a failed
+   * fsync), with the StoreUnavailableError every operation then fails with; at once when it
+   * already has. Returns a function that stops the call. Back ends that never stop may leave it out.
+   */
+  observeFailure?(listener: (failure: StoreUnavailableError) => void): () => void;
+
+  /**
    * Optional: reports each committed write transaction (for metrics). Returns a function that
    * stops the reports. Back ends without group commit may leave it out.
    */
@@ -258,10 +265,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Thrown when a store cannot be opened because its database does not answer. */
+/**
+ * Thrown when the store cannot serve: its database does not answer (in time), or the store stopped
+ * for good (SQLite after a failed fsync). The HTTP layer answers 503.
+ */
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StoreUnavailableError';
   }
 }

@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
+import { StoreUnavailableError } from '../../src/store/store.js';
+import { injectFsyncFailure } from '../helpers/fsync.js';
 import { tempDir } from '../helpers/server.js';
 import { storeContract } from './contract.js';
 
@@ -148,6 +151,72 @@ describe('SqliteStore specifics', () => {
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     assert.ok(await store.getOrg(org.id));
     assert.equal((await store.findTokenSubject('x', 'j')).revoked, true);
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails for good after a failed fsync: refuses every operation, serves nothing from its caches, and says so', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const failures: StoreUnavailableError[] = [];
+    store.observeFailure((failure) => failures.push(failure));
+    const org = { id: 'e'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
+    await store.createOrg(org);
+    const key = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
+    await store.insertApiKey(key);
+    const account = { clientId: 'mdb_sa_id_x', orgId: org.id, secretHash: 'f'.repeat(64), roles: ['ORG_OWNER' as const], accessList: [], name: 'sa', createdAt: org.createdAt };
+    await store.insertServiceAccount(account);
+    // Cached now: the key and the token subject behind every request.
+    assert.ok(await store.findApiKeyByPublicKey(key.publicKey));
+    assert.equal((await store.findTokenSubject(account.clientId, 'jti')).revoked, false);
+
+    let failing = true;
+    await injectFsyncFailure(t, () => failing);
+    const sameBatch = [store.deleteApiKey(org.id, key.publicKey), store.revokeAccessToken('jti', Date.now() + 60_000)];
+    const results = await Promise.allSettled(sameBatch);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(result.reason instanceof StoreUnavailableError);
+      assert.match(result.reason.message, /^the data could not be synced to disk \(fsync failed: EIO: i\/o error, fsync\); pushlink must be restarted$/);
+    }
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0], (results[0] as PromiseRejectedResult).reason);
+
+    // The delete and the revocation were committed, then refused: neither the cached key nor the
+    // cached subject may answer now, nor anything else, even once the disk "works" again.
+    failing = false;
+    await assert.rejects(store.findApiKeyByPublicKey(key.publicKey), StoreUnavailableError);
+    await assert.rejects(store.findTokenSubject(account.clientId, 'jti'), StoreUnavailableError);
+    await assert.rejects(store.getOrg(org.id), StoreUnavailableError);
+    await assert.rejects(store.listApiKeys(org.id), StoreUnavailableError);
+    await assert.rejects(store.getOrCreateSecret('s', () => Buffer.from('x')), StoreUnavailableError);
+    await assert.rejects(store.revokeAccessToken('later', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.useDigestNonce('n', '00000001', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.ping(), /could not be synced to disk.*pushlink must be restarted/);
+    let toldLate: StoreUnavailableError | undefined;
+    store.observeFailure((failure) => (toldLate = failure));
+    assert.equal(toldLate, failures[0], 'a listener added later is told at once');
+    assert.equal(failures.length, 1, 'told once');
+
+    await store.close();
+    const reopened = SqliteStore.open(dir);
+    await reopened.ping();
+    await reopened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the writes that wait for a failed fsync, and those queued behind it', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    await injectFsyncFailure(t);
+    const first = store.revokeAccessToken('a', Date.now() + 1000);
+    await new Promise((resolve) => setImmediate(resolve)); // committed, its fsync running
+    const queued = Array.from({ length: 5 }, (_, i) => store.revokeAccessToken(`q${i}`, Date.now() + 1000));
+    const results = await Promise.allSettled([first, ...queued]);
+    assert.deepEqual(
+      results.map((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError),
+      results.map(() => true),
+    );
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
