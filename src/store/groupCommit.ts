@@ -124,8 +124,8 @@ export class GroupCommitter {
       committed = this.runOptimistically(batch) ?? this.runWithSavepoints(batch);
     } catch (error) {
       // The transaction itself failed (I/O error, disk full, lock timeout): nothing in it is durable.
-      if (this.db.inTransaction) this.rollback.run();
-      for (const write of batch) write.reject(error);
+      const refusal = this.rollBackFailedTransaction(error);
+      for (const write of batch) write.reject(refusal);
       return;
     }
     const commitMs = performance.now() - started;
@@ -133,9 +133,41 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.lastBatchSize = batch.length;
     this.stats.lastCommitMs = commitMs;
-    for (const observer of this.observers) observer(batch.length, commitMs);
     this.awaitingSync.push(...committed);
+    this.tellObservers(batch.length, commitMs);
     void this.syncWal();
+  }
+
+  /**
+   * Ends a transaction that failed, returning what its writes are refused with. A connection that
+   * stays inside it (ROLLBACK failed too) holds the write lock and state nobody can vouch for:
+   * the committer fails for good rather than run the next batch inside it.
+   */
+  private rollBackFailedTransaction(error: unknown): unknown {
+    let rollbackError: unknown;
+    if (this.db.inTransaction) {
+      try {
+        this.rollback.run();
+      } catch (caught) {
+        rollbackError = caught;
+      }
+    }
+    if (this.db.inTransaction) {
+      const why = (rollbackError as Error | undefined)?.message ?? (error as Error).message;
+      return this.fail(`a failed transaction could not be rolled back (${why})`, rollbackError ?? error);
+    }
+    return error;
+  }
+
+  /** Observers are metrics: one that throws must not change what any write returns. */
+  private tellObservers(batchSize: number, commitMs: number): void {
+    for (const observer of this.observers) {
+      try {
+        observer(batchSize, commitMs);
+      } catch {
+        // Ignored: the batch is committed whatever an observer does.
+      }
+    }
   }
 
   private apply(write: PendingWrite): unknown {
@@ -203,6 +235,7 @@ export class GroupCommitter {
         }
       }
       this.syncing = null;
+      // Writes that gathered during the fsync; runBatch settles each of them and never throws.
       this.runBatch();
     })();
     return this.syncing;

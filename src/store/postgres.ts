@@ -142,9 +142,16 @@ export class PostgresStore implements Store {
     return result;
   }
 
+  /** Observers are metrics: one that throws must not turn a committed write into a failure. */
   private committed(writes: number, started: number): void {
     const ms = performance.now() - started;
-    for (const observer of this.commitObservers) observer(writes, ms);
+    for (const observer of this.commitObservers) {
+      try {
+        observer(writes, ms);
+      } catch {
+        // Ignored: the transaction is committed whatever an observer does.
+      }
+    }
   }
 
   observeCommits(observer: CommitObserver): () => void {
@@ -156,19 +163,22 @@ export class PostgresStore implements Store {
   private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN', writes = 1): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    let result: T;
+    const started = performance.now();
     try {
-      const started = performance.now();
       await client.query(begin);
-      const result = await run(client);
+      result = await run(client);
       await client.query('COMMIT');
-      this.committed(writes, started);
-      return result;
     } catch (error) {
+      // A connection that cannot roll back is closed (release(broken)), which ends the transaction.
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw asStoreError(error);
     } finally {
       client.release(broken);
     }
+    // Only after COMMIT, outside the try: nothing here can roll back or fail a committed transaction.
+    this.committed(writes, started);
+    return result;
   }
 
   async createOrg(org: Org): Promise<void> {

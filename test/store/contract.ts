@@ -4,6 +4,15 @@ import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { newObjectId } from '../../src/domain/ids.js';
 import { UniqueViolationError, type Org, type ServiceAccountRecord, type Store } from '../../src/store/store.js';
 
+/** Rejects when `work` takes longer than `ms`, so a stalled store fails the test instead of hanging it. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 // The behaviour every Store back end must have. Each back end's test file calls this with a
 // factory for a fresh, empty store (and, when the back end cannot run here, the reason to skip).
 
@@ -375,6 +384,49 @@ export function storeContract(
       const count = seen.length;
       await store.revokeAccessToken('unobserved-jti', Date.now() + 60_000);
       assert.equal(seen.length, count);
+    });
+
+    it('lets no commit observer change an outcome: one that throws fails no write and stalls none', async (t) => {
+      if (!store.observeCommits) {
+        t.skip(`the ${name} back end has no commit observer`);
+        return;
+      }
+      let calls = 0;
+      const stop = store.observeCommits(() => {
+        calls += 1;
+        throw new Error('metrics broke');
+      });
+      try {
+        await within(5_000, store.revokeAccessToken('thrown-at-1', Date.now() + 60_000));
+        assert.equal((await store.findTokenSubject('x', 'thrown-at-1')).revoked, true);
+        // Writes that gather behind a running commit, and multi-statement transactions.
+        const first = store.revokeAccessToken('thrown-at-2', Date.now() + 60_000);
+        await new Promise((resolve) => setImmediate(resolve));
+        const behind = Array.from({ length: 5 }, (_, i) => store.revokeAccessToken(`thrown-behind-${i}`, Date.now() + 60_000));
+        await within(5_000, Promise.all([first, ...behind]));
+        const org = newOrg();
+        await within(5_000, store.createOrg(org));
+        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: new Date().toISOString() };
+        await within(5_000, store.createSourceProject(project));
+        assert.deepEqual(await store.getSourceProject(project.id), project);
+        // Link replacements of one org that go together (one transaction on PostgreSQL): each is
+        // applied once, and each gets its own answer.
+        const keys = Array.from({ length: 6 }, () => linkKey(org.id));
+        const results = await within(5_000, Promise.all(keys.map((k) => store.replaceLink(k.record))));
+        const replaced = results.map((r) => r?.replacedPublicKey).filter((pk): pk is string => pk !== undefined);
+        assert.equal(replaced.length, keys.length - 1, 'only the first replaced nothing');
+        assert.equal(new Set(replaced).size, replaced.length, 'each key was replaced once');
+        const linkKeys = (await store.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+        assert.deepEqual(
+          linkKeys.map((k) => k.publicKey),
+          keys.map((k) => k.record.publicKey).filter((pk) => !replaced.includes(pk)),
+          'the one key never replaced is the link key',
+        );
+        for (const pk of replaced) assert.equal((await store.findRetiredLinkKey(pk))?.reason, 'ROTATED');
+        assert.ok(calls > 0);
+      } finally {
+        stop();
+      }
     });
   });
 }

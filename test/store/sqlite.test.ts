@@ -221,6 +221,33 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('settles a batch whose ROLLBACK fails, and stops for good rather than run the next batch inside that transaction', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const rollback = (store.committer as unknown as { rollback: { run(): unknown } }).rollback;
+    t.mock.method(rollback, 'run', () => {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    });
+    const org = { id: 'f'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
+    // The duplicate makes the batch roll back; the ROLLBACK itself then fails.
+    const batch = [store.createOrg(org), store.createOrg(org), store.revokeAccessToken('j', Date.now() + 1000)];
+    const settled = await Promise.race([
+      Promise.allSettled(batch),
+      new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 5_000).unref()),
+    ]);
+    assert.notEqual(settled, 'stalled', 'every write of the batch is settled');
+    for (const result of settled as PromiseSettledResult<void>[]) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(result.reason instanceof StoreUnavailableError);
+      assert.match(result.reason.message, /^a failed transaction could not be rolled back \(disk I\/O error\); pushlink must be restarted$/);
+    }
+    await assert.rejects(store.revokeAccessToken('later', Date.now() + 1000), StoreUnavailableError);
+    await assert.rejects(store.ping(), StoreUnavailableError);
+    t.mock.restoreAll();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('flushes queued writes on close', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
