@@ -159,7 +159,7 @@ export class PostgresStore implements Store {
     return () => this.commitObservers.delete(observer);
   }
 
-  /** `writes`: how many writes the transaction holds, as commit observers are told. */
+  /** `writes`: how many writes the transaction holds, as commit observers are told; 0 for a read, which they are not told of. */
   private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN', writes = 1): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
@@ -177,7 +177,7 @@ export class PostgresStore implements Store {
       client.release(broken);
     }
     // Only after COMMIT, outside the try: nothing here can roll back or fail a committed transaction.
-    this.committed(writes, started);
+    if (writes > 0) this.committed(writes, started);
     return result;
   }
 
@@ -387,7 +387,7 @@ export class PostgresStore implements Store {
         byId.get(row.project_id)?.migrationHosts.push(row.hostname);
       }
       return { version: version[0] ? Number(version[0].inventory_version) : 0, projects };
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 0);
   }
 
   async putSourceLink(link: SourceLinkRecord): Promise<void> {

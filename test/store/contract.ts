@@ -386,6 +386,28 @@ export function storeContract(
       assert.equal(seen.length, count);
     });
 
+    it('reports no read to commit observers', async (t) => {
+      if (!store.observeCommits) {
+        t.skip(`the ${name} back end has no commit observer`);
+        return;
+      }
+      const org = newOrg();
+      await store.createOrg(org);
+      await store.createSourceProject({ id: newObjectId(), orgId: org.id, name: 'P', createdAt: new Date().toISOString() });
+      let reported = 0;
+      const stop = store.observeCommits(() => (reported += 1));
+      try {
+        await store.getSourceInventory(org.id);
+        await store.getOrg(org.id);
+        await store.listApiKeys(org.id);
+        await store.getLink(org.id);
+        await store.findTokenSubject('x', 'y');
+        assert.equal(reported, 0);
+      } finally {
+        stop();
+      }
+    });
+
     it('lets no commit observer change an outcome: one that throws fails no write and stalls none', async (t) => {
       if (!store.observeCommits) {
         t.skip(`the ${name} back end has no commit observer`);
