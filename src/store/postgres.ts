@@ -243,12 +243,18 @@ export class PostgresStore implements Store {
     return (await query<ApiKeyRow>(this.pool, SQL.listApiKeys, [orgId])).rows.map(toApiKey);
   }
 
+  /**
+   * Under the org's row lock, as replace_link and deleteLink take it, so a rotation racing the
+   * delete of a link key goes first or waits; and one statement deletes, so only a key that was
+   * really deleted here answers true and is recorded as retired (a key a rotation just deleted is
+   * recorded ROTATED, once).
+   */
   async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
     return this.transaction(async (client) => {
-      const { rows } = await query<{ id: string; purpose: string }>(client, SQL.findApiKeyInOrg, [orgId, publicKey]);
-      if (!rows[0]) return false;
-      await query(client, SQL.deleteApiKeyById, [rows[0].id]);
-      if (rows[0].purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
+      await query(client, SQL.lockOrg, [orgId]);
+      const { rows, rowCount } = await query<{ purpose: string }>(client, SQL.deleteApiKeyInOrg, [orgId, publicKey]);
+      if (rowCount !== 1) return false;
+      if (rows[0]!.purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
       return true;
     });
   }

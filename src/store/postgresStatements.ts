@@ -162,12 +162,14 @@ export const SQL = {
     text: `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   },
   findApiKeyByPublicKey: { name: 'find-api-key', text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1` },
-  findApiKeyInOrg: { name: 'find-api-key-in-org', text: 'SELECT id, purpose FROM api_keys WHERE org_id = $1 AND public_key = $2' },
   listApiKeys: {
     name: 'list-api-keys',
     text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, public_key`,
   },
-  deleteApiKeyById: { name: 'delete-api-key', text: 'DELETE FROM api_keys WHERE id = $1' },
+  deleteApiKeyInOrg: {
+    name: 'delete-api-key-in-org',
+    text: 'DELETE FROM api_keys WHERE org_id = $1 AND public_key = $2 RETURNING purpose',
+  },
   insertServiceAccount: {
     name: 'insert-service-account',
     text: `INSERT INTO service_accounts (${SERVICE_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

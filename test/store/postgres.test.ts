@@ -7,6 +7,7 @@ import { newObjectId } from '../../src/domain/ids.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { PostgresStore } from '../../src/store/postgres.js';
+import { apiKeyValues } from '../../src/store/postgresStatements.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
 import { storeContract } from './contract.js';
@@ -156,6 +157,65 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, true);
     await a.deleteServiceAccount(org.id, account.clientId);
     assert.equal((await b.findTokenSubject(account.clientId, 'j2')).account, undefined);
+  });
+});
+
+/** Resolves once a session of `database` waits for a lock (bounded: rejects after 5 s). */
+async function someoneWaitsForALock(database: TestDatabase): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const { rows } = await client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      if (rows.length > 0) return;
+      if (Date.now() > deadline) throw new Error('no session waited for a lock within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStore races', { skip }, () => {
+  let database: TestDatabase;
+  let store: PostgresStore;
+  before(async () => {
+    database = await createTestDatabase();
+    store = await PostgresStore.open(database.url);
+  });
+  after(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('deletes a link key that a rotation is replacing only if the rotation did not: no false true, no second retirement', async () => {
+    const org = { id: newObjectId(), name: 'Org', createdAt: new Date().toISOString() };
+    await store.createOrg(org);
+    const linkKey = () => mintApiKey({ orgId: org.id, roles: ['ORG_READ_ONLY'], accessList: [], description: 'link', purpose: 'LIVE_MIGRATION_LINK' });
+    const first = linkKey();
+    await store.replaceLink(first.record);
+    const second = linkKey();
+
+    // Another instance's rotation, caught between its statement and its COMMIT: it has deleted
+    // the first key and holds the org's row lock.
+    const rotation = new pg.Client({ connectionString: database.url });
+    await rotation.connect();
+    try {
+      await rotation.query('BEGIN');
+      await rotation.query('SELECT * FROM replace_link($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', apiKeyValues(second.record));
+      const deleting = store.deleteApiKey(org.id, first.record.publicKey);
+      await someoneWaitsForALock(database);
+      await rotation.query('COMMIT');
+      assert.equal(await deleting, false, 'the rotation deleted that key, not this call');
+      const { rows } = await rotation.query('SELECT reason FROM retired_link_keys WHERE public_key = $1', [first.record.publicKey]);
+      assert.deepEqual(rows, [{ reason: 'ROTATED' }], 'retired once, as rotated');
+      assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id, 'the new link stands');
+    } finally {
+      await rotation.end();
+    }
   });
 });
 
