@@ -464,8 +464,15 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('the store is closed');
-    const { rows } = await query<{ v: number }>(this.pool, SQL.schemaVersion);
-    if (rows[0]!.v !== POSTGRES_SCHEMA_VERSION) throw new Error(`schema version ${rows[0]!.v}, expected ${POSTGRES_SCHEMA_VERSION}`);
+    const { rows } = await query<{ latest: number; known: number }>(this.pool, SQL.schemaVersion, [POSTGRES_MIGRATIONS.map((m) => m.version)]);
+    // Ready on a schema a newer release extended: steps are additive by policy (README, Several
+    // instances), so during a rolling upgrade the first new instance's migration leaves the old
+    // ones in service. Unready only when a step this code needs is missing (not migrated yet).
+    if (rows[0]!.known !== POSTGRES_MIGRATIONS.length) {
+      throw new Error(
+        `database schema is at version ${rows[0]!.latest} (${rows[0]!.known} of the ${POSTGRES_MIGRATIONS.length} steps this code needs), expected version ${POSTGRES_SCHEMA_VERSION} or later`,
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -289,7 +289,11 @@ export const SQL = {
              last_synced_at = CASE WHEN $1 = 'SYNCED' THEN $4 ELSE last_synced_at END
            WHERE org_id = $5 AND link_id = $6`,
   },
-  schemaVersion: { name: 'schema-version', text: 'SELECT max(version) AS v FROM schema_migrations' },
+  // $1: the versions of the steps this code knows; `known` counts those that are applied.
+  schemaVersion: {
+    name: 'schema-version',
+    text: 'SELECT max(version) AS latest, count(*) FILTER (WHERE version = ANY($1::int[]))::int AS known FROM schema_migrations',
+  },
   retireLinkKey: {
     name: 'retire-link-key',
     text: "INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES ($1, $2, $3, 'DELETED')",

@@ -355,8 +355,12 @@ export class SqliteStore implements Store {
     this.usable();
     if (!this.db.open) throw new Error('the database is closed');
     const row = this.statements.schemaVersion.get() as { latest: number; known: number };
-    if (row.latest !== SQLITE_SCHEMA_VERSION || row.known !== SQLITE_SCHEMA_STEPS) {
-      throw new Error(`database schema is at version ${row.latest} (${row.known} of ${SQLITE_SCHEMA_STEPS} steps), expected ${SQLITE_SCHEMA_VERSION}`);
+    // Ready on a schema a newer release extended (an admin command of a newer release on the same
+    // data dir): steps are additive by policy. Unready only when a step this code needs is missing.
+    if (row.known !== SQLITE_SCHEMA_STEPS) {
+      throw new Error(
+        `database schema is at version ${row.latest} (${row.known} of the ${SQLITE_SCHEMA_STEPS} steps this code needs), expected version ${SQLITE_SCHEMA_VERSION} or later`,
+      );
     }
   }
 

@@ -245,7 +245,10 @@ export interface Store {
   /** Drops replay records and revocations that can no longer matter. */
   pruneExpired(nowMs: number): Promise<void>;
 
-  /** Cheap round trip that proves the store answers and its schema is the one this code expects; throws otherwise. */
+  /**
+   * Cheap round trip that proves the store answers and its schema has every step this code needs
+   * (a newer schema is fine: steps are additive); throws otherwise.
+   */
   ping(): Promise<void>;
 
   /**

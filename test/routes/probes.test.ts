@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { bootstrapIfEmpty } from '../../src/domain/bootstrap.js';
 import { READINESS_TIMEOUT_MS } from '../../src/routes/probes.js';
+import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { injectFsyncFailure } from '../helpers/fsync.js';
 import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
@@ -46,16 +47,19 @@ describe('probes', () => {
     }
   });
 
-  it('turns /readyz to 503 when the schema is not the one this code expects, and back when it is', async () => {
+  it('stays ready on a newer schema (additive steps), turns /readyz to 503 while a step the code needs is missing, and back', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     const server = await startServer({ dataDir: dir }, { store });
     try {
       store.db.prepare("INSERT INTO schema_migrations VALUES (999, '2030-01-01T00:00:00.000Z')").run();
+      assert.equal((await request(`${server.url}/readyz`)).status, 200, 'a newer release migrated: still ready');
+      const step = store.db.prepare('SELECT * FROM schema_migrations WHERE version = ?').get(SQLITE_SCHEMA_VERSION);
+      store.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(SQLITE_SCHEMA_VERSION);
       const ready = await request(`${server.url}/readyz`);
       assert.equal(ready.status, 503);
-      assert.match(ready.json.reason, /schema is at version 999/);
-      store.db.prepare('DELETE FROM schema_migrations WHERE version = 999').run();
+      assert.match(ready.json.reason, new RegExp(`steps this code needs\\), expected version ${SQLITE_SCHEMA_VERSION} or later$`));
+      store.db.prepare('INSERT INTO schema_migrations VALUES (@version, @applied_at)').run(step);
       assert.equal((await request(`${server.url}/readyz`)).status, 200);
     } finally {
       await server.close();

@@ -68,6 +68,30 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     }
   });
 
+  it('stays ready when another instance migrated the schema further (additive steps), unready while a step it needs is missing', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const latest = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;
+    try {
+      // A newer release's instance applied a step this code does not know.
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES (999, now())');
+      await a.ping();
+      await b.ping();
+      await client.query('DELETE FROM schema_migrations WHERE version = $1', [latest]);
+      await assert.rejects(
+        a.ping(),
+        new RegExp(`^Error: database schema is at version 999 \\(${POSTGRES_MIGRATIONS.length - 1} of the ${POSTGRES_MIGRATIONS.length} steps this code needs\\), expected version ${latest} or later$`),
+      );
+      await client.query('DELETE FROM schema_migrations WHERE version = 999');
+      await assert.rejects(b.ping(), /steps this code needs/);
+    } finally {
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now()) ON CONFLICT DO NOTHING', [latest]);
+      await client.query('DELETE FROM schema_migrations WHERE version = 999');
+      await client.end();
+    }
+    await a.ping();
+  });
+
   it('bootstraps once when two instances start at once on an empty database', async () => {
     const persisted: BootstrapCredentials[] = [];
     const persist = async (credentials: BootstrapCredentials) => {

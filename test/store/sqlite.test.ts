@@ -116,12 +116,20 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fails ping when the store is closed or the schema is not the one this code knows', async () => {
+  it('answers ping on its schema or a newer one (steps are additive); fails it when a step it needs is missing or the store is closed', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
+    const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
     store.db.prepare("INSERT INTO schema_migrations VALUES (999, '2030-01-01T00:00:00.000Z')").run();
-    await assert.rejects(store.ping(), /schema is at version 999/);
+    await store.ping();
+    store.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(latest);
+    await assert.rejects(
+      store.ping(),
+      new RegExp(`^Error: database schema is at version 999 \\(${SQLITE_MIGRATIONS.length - 1} of the ${SQLITE_MIGRATIONS.length} steps this code needs\\), expected version ${latest} or later$`),
+    );
     store.db.prepare('DELETE FROM schema_migrations WHERE version = 999').run();
+    await assert.rejects(store.ping(), new RegExp(`schema is at version ${latest - 1} `));
+    store.db.prepare("INSERT INTO schema_migrations VALUES (?, '2030-01-01T00:00:00.000Z')").run(latest);
     await store.ping();
     await store.close();
     await assert.rejects(store.ping(), /closed/);

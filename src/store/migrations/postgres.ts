@@ -2,6 +2,10 @@
 // schema_migrations). Step N here matches step N of migrations/sqlite.ts, so both back ends are at
 // the same schema version. Never edit a released step: add a new one.
 //
+// Steps are additive (new tables, indexes, functions, columns with defaults; never a drop, a
+// rename or a changed meaning): instances of the previous release keep running, and stay ready,
+// on the schema the first upgraded instance migrated (rolling upgrades; README, Several instances).
+//
 // Differences from SQLite, by design: lists are text[] (not JSON text), times are timestamptz,
 // expiry instants are bigint milliseconds, and the hot link replacement is one function (one
 // round trip, see replace_link below).

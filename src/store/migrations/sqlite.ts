@@ -2,6 +2,10 @@
 // Never edit a released step: add a new one. Version numbers ascend but may leave gaps (a number
 // can be reserved for a step being built on another branch); each missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is
 // the table's own b-tree, one index fewer to update on the hot write.
+//
+// Steps are additive (new tables, indexes, functions, columns with defaults; never a drop, a
+// rename or a changed meaning), so code still runs on a schema a newer release extended, and
+// readiness (ping) accepts one; see README, Several instances.
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
