@@ -21,11 +21,13 @@ import {
   type ServiceAccountRow,
   type SourceLinkRow,
   type SourceProjectRow,
+  type Statement,
 } from './postgresStatements.js';
 import { sourceLinkValues } from './columns.js';
 import { OrgWriteBatcher } from './orgWriteBatcher.js';
 import { takeToken } from './tokenBucket.js';
 import {
+  PRUNE_CHUNK_ROWS,
   StoreUnavailableError,
   type ApiKeyRecord,
   type CommitObserver,
@@ -457,9 +459,17 @@ export class PostgresStore implements Store {
     return (await query<{ value: Buffer }>(this.pool, SQL.getSecret, [name])).rows[0]!.value;
   }
 
-  async pruneExpired(nowMs: number): Promise<void> {
-    await this.write(SQL.pruneNonceUses, [nowMs]);
-    await this.write(SQL.pruneRevokedTokens, [nowMs]);
+  /** Each chunk is one statement, so one transaction: no lock is held across chunks. */
+  async pruneExpired(nowMs: number, options: { chunkRows?: number } = {}): Promise<void> {
+    const chunkRows = options.chunkRows ?? PRUNE_CHUNK_ROWS;
+    const chunks: Array<[Statement, unknown]> = [
+      [SQL.pruneNonceUses, nowMs],
+      [SQL.pruneRevokedTokens, nowMs],
+    ];
+    for (const [statement, before] of chunks) {
+      // A short chunk was the last (or another instance prunes the rest); closing stops quietly.
+      while (!this.closed && (await this.write(statement, [before, chunkRows])).rowCount === chunkRows);
+    }
   }
 
   async ping(): Promise<void> {

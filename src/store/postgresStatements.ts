@@ -219,8 +219,18 @@ export const SQL = {
   updateBucket: { name: 'update-bucket', text: 'UPDATE rate_limit_buckets SET tokens = $2, refilled_at = $3 WHERE bucket = $1' },
   getSecret: { name: 'get-secret', text: 'SELECT value FROM server_secrets WHERE name = $1' },
   insertSecret: { name: 'insert-secret', text: 'INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING' },
-  pruneNonceUses: { name: 'prune-nonce-uses', text: 'DELETE FROM digest_nonce_uses WHERE expires_at < $1' },
-  pruneRevokedTokens: { name: 'prune-revoked-tokens', text: 'DELETE FROM revoked_access_tokens WHERE expires_at < $1' },
+  // One chunk each: ($1 expired before, at most $2 rows), found through the expiry index. SKIP
+  // LOCKED: instances pruning at once take different rows instead of waiting for each other.
+  pruneNonceUses: {
+    name: 'prune-nonce-uses',
+    text: `DELETE FROM digest_nonce_uses WHERE (nonce, nc) IN
+             (SELECT nonce, nc FROM digest_nonce_uses WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  pruneRevokedTokens: {
+    name: 'prune-revoked-tokens',
+    text: `DELETE FROM revoked_access_tokens WHERE jti IN
+             (SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
   putAtlasInventory: {
     name: 'put-atlas-inventory',
     text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)

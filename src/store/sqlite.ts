@@ -25,6 +25,7 @@ import {
   type Statements,
 } from './sqliteStatements.js';
 import {
+  PRUNE_CHUNK_ROWS,
   StoreUnavailableError,
   type ApiKeyRecord,
   type AvailableProject,
@@ -60,6 +61,7 @@ export class SqliteStore implements Store {
   /** Set when group commit failed for good (a failed fsync): every operation then fails with it. */
   private failure: StoreUnavailableError | undefined;
   private readonly failureListeners = new Set<(failure: StoreUnavailableError) => void>();
+  private closing = false;
 
   private constructor(db: Database, file: string) {
     this.db = db;
@@ -347,8 +349,20 @@ export class SqliteStore implements Store {
     return Buffer.from(await this.committer.write('getOrCreateSecret', name, create()));
   }
 
-  async pruneExpired(nowMs: number): Promise<void> {
-    await this.committer.write('pruneExpired', nowMs);
+  /**
+   * Each chunk is a write of its own: group commit runs it in a batch with the requests' writes,
+   * and awaiting it gives the event loop back, so pruning never holds either for long.
+   */
+  async pruneExpired(nowMs: number, options: { chunkRows?: number } = {}): Promise<void> {
+    const chunkRows = options.chunkRows ?? PRUNE_CHUNK_ROWS;
+    const chunks = [
+      () => this.committer.write('pruneNonceUses', nowMs, chunkRows),
+      () => this.committer.write('pruneRevokedTokens', nowMs, chunkRows),
+    ];
+    for (const chunk of chunks) {
+      // A short chunk was the last; closing stops pruning quietly (the next run picks it up).
+      while (!this.closing && (await chunk()) === chunkRows);
+    }
   }
 
   async ping(): Promise<void> {
@@ -370,6 +384,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.closing = true;
     await this.committer.close();
     this.db.close();
   }

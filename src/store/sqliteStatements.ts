@@ -201,8 +201,13 @@ export function prepareStatements(db: Database) {
     ),
     getSecret: p('SELECT value FROM server_secrets WHERE name = ?'),
     insertSecretIfAbsent: p('INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)'),
-    pruneNonceUses: p('DELETE FROM digest_nonce_uses WHERE expires_at < ?'),
-    pruneRevokedTokens: p('DELETE FROM revoked_access_tokens WHERE expires_at < ?'),
+    // One chunk each: (expired before, at most this many rows), found through the expiry index.
+    pruneNonceUses: p(
+      'DELETE FROM digest_nonce_uses WHERE (nonce, nc) IN (SELECT nonce, nc FROM digest_nonce_uses WHERE expires_at < ? LIMIT ?)',
+    ),
+    pruneRevokedTokens: p(
+      'DELETE FROM revoked_access_tokens WHERE jti IN (SELECT jti FROM revoked_access_tokens WHERE expires_at < ? LIMIT ?)',
+    ),
     putAtlasInventory: p(
       `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
        SELECT @orgId, @apiKeyId, @projects, @receivedAt

@@ -341,6 +341,51 @@ export function storeContract(
       assert.equal((await store.findTokenSubject('x', 'live-jti')).revoked, true);
     });
 
+    it('prunes in chunks: exactly the expired replay records and revocations, however many chunks they take', async () => {
+      const now = Date.now();
+      const chunkRows = 7;
+      const expired = Array.from({ length: 3 * chunkRows + 2 }, (_, i) => `chunked-expired-${i}`);
+      const live = Array.from({ length: 4 }, (_, i) => `chunked-live-${i}`);
+      await Promise.all(expired.map((id, i) => store.useDigestNonce(id, '00000001', now - 1 - i)));
+      await Promise.all(expired.map((id, i) => store.revokeAccessToken(id, now - 1 - i)));
+      await Promise.all(live.map((id) => store.useDigestNonce(id, '00000001', now + 60_000)));
+      await Promise.all(live.map((id) => store.revokeAccessToken(id, now + 60_000)));
+      // Expiring exactly now is not expired yet.
+      await store.useDigestNonce('chunked-edge', '00000001', now);
+      await store.revokeAccessToken('chunked-edge', now);
+
+      let commits = 0;
+      const stop = store.observeCommits?.(() => (commits += 1));
+      await store.pruneExpired(now, { chunkRows });
+      stop?.();
+      if (stop) assert.ok(commits >= 2 * Math.ceil(expired.length / chunkRows), `${commits} commits: one per chunk`);
+
+      for (const id of expired) {
+        assert.equal((await store.findTokenSubject('x', id)).revoked, false, `${id} revocation pruned`);
+        assert.equal(await store.useDigestNonce(id, '00000001', now + 60_000), true, `${id} nonce use pruned`);
+      }
+      for (const id of [...live, 'chunked-edge']) {
+        assert.equal((await store.findTokenSubject('x', id)).revoked, true, `${id} revocation kept`);
+        assert.equal(await store.useDigestNonce(id, '00000001', now + 60_000), false, `${id} nonce use kept`);
+      }
+    });
+
+    it('lets other writes through between pruning chunks', async () => {
+      const now = Date.now();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => store.useDigestNonce(`interleaved-${i}`, '00000001', now - 1)));
+      let firstChunk!: () => void;
+      const firstChunkDone = new Promise<void>((resolve) => (firstChunk = resolve));
+      const stop = store.observeCommits?.(() => firstChunk());
+      let pruned = false;
+      const pruning = store.pruneExpired(now, { chunkRows: 2 }).then(() => (pruned = true));
+      if (stop) await firstChunkDone;
+      stop?.();
+      await store.revokeAccessToken('while-pruning', now + 60_000);
+      assert.equal(pruned, false, 'a write made while pruning ran is answered before pruning ends');
+      await pruning;
+      assert.equal(await store.useDigestNonce('interleaved-0', '00000001', now + 60_000), true);
+    });
+
     it('takes rate-limit tokens atomically: exactly capacity succeed under concurrency', async () => {
       const policy = { capacity: 30, refillAmount: 10, refillPeriodMs: 60_000 };
       const now = Date.now();

@@ -7,7 +7,7 @@ import { newObjectId } from '../../src/domain/ids.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { PostgresStore } from '../../src/store/postgres.js';
-import { apiKeyValues } from '../../src/store/postgresStatements.js';
+import { SQL, apiKeyValues } from '../../src/store/postgresStatements.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
 import { storeContract } from './contract.js';
@@ -239,6 +239,31 @@ describe('PostgresStore races', { skip }, () => {
       assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id, 'the new link stands');
     } finally {
       await rotation.end();
+    }
+  });
+});
+
+describe('PostgreSQL indexes', { skip }, () => {
+  it('let pruning find what expired through an index, not a table scan', async () => {
+    const database = await createTestDatabase();
+    const store = await PostgresStore.open(database.url);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      // With sequential scans priced out, the planner still scans when no index serves the query.
+      await client.query('SET enable_seqscan = off');
+      for (const [statement, index] of [
+        [SQL.pruneNonceUses, 'digest_nonce_uses_expires_at'],
+        [SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at'],
+      ] as const) {
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, [0, 1]);
+        const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+        assert.ok(plan.includes(`"Index Name":"${index}"`), `${statement.name}: ${plan}`);
+      }
+    } finally {
+      await client.end();
+      await store.close();
+      await database.drop();
     }
   });
 });

@@ -256,6 +256,22 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('finds what pruning deletes through the expiry indexes, never by scanning a table', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const statements = (store as unknown as { statements: Record<string, { source: string }> }).statements;
+    for (const [name, index] of [
+      ['pruneNonceUses', 'digest_nonce_uses_expires_at'],
+      ['pruneRevokedTokens', 'revoked_access_tokens_expires_at'],
+    ] as const) {
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(0, 1) as Array<{ detail: string }>).map((r) => r.detail);
+      assert.ok(plan.some((detail) => detail.includes(`INDEX ${index} (expires_at<?)`)), `${name}: ${plan.join('; ')}`);
+      assert.ok(!plan.some((detail) => detail.startsWith('SCAN')), `${name}: ${plan.join('; ')}`);
+    }
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('flushes queued writes on close', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);

@@ -165,6 +165,20 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       $$;
     `,
   },
+  {
+    // As SQLite's step 4: pruning finds what expired through an index (one pruning statement at
+    // most PRUNE_CHUNK_ROWS rows), retired link keys are pruned after their retention, and token
+    // inspect's lookup (latest record of a public key) is an index scan, not a table scan. Built
+    // inside the migration transaction, each index blocks writes to its table while it is built
+    // (seconds for millions of rows), once.
+    version: 4,
+    sql: `
+      CREATE INDEX digest_nonce_uses_expires_at ON digest_nonce_uses (expires_at);
+      CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens (expires_at);
+      CREATE INDEX retired_link_keys_retired_at ON retired_link_keys (retired_at);
+      CREATE INDEX retired_link_keys_public_key ON retired_link_keys (public_key, seq);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

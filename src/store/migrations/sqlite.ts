@@ -128,6 +128,21 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       );
     `,
   },
+  {
+    version: 4,
+    // Pruning finds what expired through an index instead of scanning the whole table (one
+    // pruning step at most PRUNE_CHUNK_ROWS rows), and retired link keys are pruned after their
+    // retention. Expiry and retirement times grow with time, so these indexes are appended to on
+    // the hot writes (a nonce use, a rotation). The public key index makes token inspect's lookup
+    // a search: with 90 days of rotations kept, a scan would be long; it costs the rotation one
+    // more b-tree insert.
+    sql: `
+      CREATE INDEX digest_nonce_uses_expires_at ON digest_nonce_uses(expires_at);
+      CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens(expires_at);
+      CREATE INDEX retired_link_keys_retired_at ON retired_link_keys(retired_at);
+      CREATE INDEX retired_link_keys_public_key ON retired_link_keys(public_key);
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
