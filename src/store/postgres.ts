@@ -28,6 +28,7 @@ import { OrgWriteBatcher } from './orgWriteBatcher.js';
 import { takeToken } from './tokenBucket.js';
 import {
   PRUNE_CHUNK_ROWS,
+  RETIRED_LINK_KEY_RETENTION_MS,
   StoreUnavailableError,
   type ApiKeyRecord,
   type CommitObserver,
@@ -465,6 +466,7 @@ export class PostgresStore implements Store {
     const chunks: Array<[Statement, unknown]> = [
       [SQL.pruneNonceUses, nowMs],
       [SQL.pruneRevokedTokens, nowMs],
+      [SQL.pruneRetiredLinkKeys, new Date(nowMs - RETIRED_LINK_KEY_RETENTION_MS)],
     ];
     for (const [statement, before] of chunks) {
       // A short chunk was the last (or another instance prunes the rest); closing stops quietly.

@@ -231,6 +231,11 @@ export const SQL = {
     text: `DELETE FROM revoked_access_tokens WHERE jti IN
              (SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   },
+  pruneRetiredLinkKeys: {
+    name: 'prune-retired-link-keys',
+    text: `DELETE FROM retired_link_keys WHERE seq IN
+             (SELECT seq FROM retired_link_keys WHERE retired_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
   putAtlasInventory: {
     name: 'put-atlas-inventory',
     text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)

@@ -26,6 +26,7 @@ import {
 } from './sqliteStatements.js';
 import {
   PRUNE_CHUNK_ROWS,
+  RETIRED_LINK_KEY_RETENTION_MS,
   StoreUnavailableError,
   type ApiKeyRecord,
   type AvailableProject,
@@ -355,9 +356,11 @@ export class SqliteStore implements Store {
    */
   async pruneExpired(nowMs: number, options: { chunkRows?: number } = {}): Promise<void> {
     const chunkRows = options.chunkRows ?? PRUNE_CHUNK_ROWS;
+    const retiredBefore = new Date(nowMs - RETIRED_LINK_KEY_RETENTION_MS).toISOString();
     const chunks = [
       () => this.committer.write('pruneNonceUses', nowMs, chunkRows),
       () => this.committer.write('pruneRevokedTokens', nowMs, chunkRows),
+      () => this.committer.write('pruneRetiredLinkKeys', retiredBefore, chunkRows),
     ];
     for (const chunk of chunks) {
       // A short chunk was the last; closing stops pruning quietly (the next run picks it up).

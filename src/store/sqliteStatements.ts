@@ -208,6 +208,9 @@ export function prepareStatements(db: Database) {
     pruneRevokedTokens: p(
       'DELETE FROM revoked_access_tokens WHERE jti IN (SELECT jti FROM revoked_access_tokens WHERE expires_at < ? LIMIT ?)',
     ),
+    pruneRetiredLinkKeys: p(
+      'DELETE FROM retired_link_keys WHERE rowid IN (SELECT rowid FROM retired_link_keys WHERE retired_at < ? LIMIT ?)',
+    ),
     putAtlasInventory: p(
       `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
        SELECT @orgId, @apiKeyId, @projects, @receivedAt

@@ -183,6 +183,11 @@ export const sqliteWrites = {
   pruneRevokedTokens(s: Statements, nowMs: number, limit: number): number {
     return s.pruneRevokedTokens.run(nowMs, limit).changes;
   },
+
+  /** `retiredBefore`: an ISO instant, as retired_at is stored (ISO strings of one format sort as time). */
+  pruneRetiredLinkKeys(s: Statements, retiredBefore: string, limit: number): number {
+    return s.pruneRetiredLinkKeys.run(retiredBefore, limit).changes;
+  },
 };
 
 export type SqliteWrites = typeof sqliteWrites;

@@ -145,6 +145,15 @@ export interface RetiredLinkKey {
  */
 export const PRUNE_CHUNK_ROWS = 1000;
 
+/**
+ * How long the record of a retired link key is kept. Every link-token create retires the org's
+ * previous key, so kept for ever the records would grow without end. They only let `pushlink token
+ * inspect` say superseded or deleted rather than unknown, and a link-token is pasted within hours
+ * of its creation: a quarter answers any question about one still being asked.
+ */
+export const RETIRED_LINK_KEY_RETENTION_DAYS = 90;
+export const RETIRED_LINK_KEY_RETENTION_MS = RETIRED_LINK_KEY_RETENTION_DAYS * 86_400_000;
+
 /** Called after each committed write transaction with how many writes it held and how long it took. */
 export type CommitObserver = (batchSize: number, commitMs: number) => void;
 
@@ -201,9 +210,9 @@ export interface Store {
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
   /**
-   * The record of a link key that was rotated away or deleted, if this store ever held it. For
-   * rare, offline use (token inspect): a back end may keep the records append-only and scan them,
-   * so the hot write (every rotation adds one) stays cheap.
+   * The record of a link key that was rotated away or deleted, if this store held it and retired
+   * it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired drops older records). For
+   * rare, offline use (token inspect).
    */
   findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
 

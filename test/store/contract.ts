@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { newObjectId } from '../../src/domain/ids.js';
-import { UniqueViolationError, type Org, type ServiceAccountRecord, type Store } from '../../src/store/store.js';
+import {
+  RETIRED_LINK_KEY_RETENTION_DAYS,
+  RETIRED_LINK_KEY_RETENTION_MS,
+  UniqueViolationError,
+  type Org,
+  type ServiceAccountRecord,
+  type Store,
+} from '../../src/store/store.js';
 
 /** Rejects when `work` takes longer than `ms`, so a stalled store fails the test instead of hanging it. */
 function within<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -368,6 +375,23 @@ export function storeContract(
         assert.equal((await store.findTokenSubject('x', id)).revoked, true, `${id} revocation kept`);
         assert.equal(await store.useDigestNonce(id, '00000001', now + 60_000), false, `${id} nonce use kept`);
       }
+    });
+
+    it(`prunes the records of link keys retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago, in chunks, and keeps the others`, async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      const org = newOrg();
+      await store.createOrg(org);
+      // Each replacement retires the previous key at the new key's creation time.
+      const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+      const createdAgo = [...Array.from({ length: 9 }, (_, i) => (120 - i) * day), RETIRED_LINK_KEY_RETENTION_MS + 1000, RETIRED_LINK_KEY_RETENTION_MS - 60_000, 5 * day, 0];
+      const keys = createdAgo.map((ago) => ({ ...linkKey(org.id).record, createdAt: at(ago) }));
+      for (const key of keys) await store.replaceLink(key);
+      // keys[i] retired at keys[i + 1]'s creation: keys[0..8] more than the retention ago, keys[9..11] less.
+      await store.pruneExpired(now, { chunkRows: 2 });
+      for (const key of keys.slice(0, 9)) assert.equal(await store.findRetiredLinkKey(key.publicKey), undefined, `created ${key.createdAt}`);
+      for (const key of keys.slice(9, 12)) assert.equal((await store.findRetiredLinkKey(key.publicKey))?.reason, 'ROTATED', `created ${key.createdAt}`);
+      assert.equal((await store.getLink(org.id))?.apiKeyId, keys[12]!.id, 'the current link is untouched');
     });
 
     it('lets other writes through between pruning chunks', async () => {

@@ -244,7 +244,7 @@ describe('PostgresStore races', { skip }, () => {
 });
 
 describe('PostgreSQL indexes', { skip }, () => {
-  it('let pruning find what expired through an index, not a table scan', async () => {
+  it('let pruning find what expired, and token inspect a retired link key, through an index, not a table scan', async () => {
     const database = await createTestDatabase();
     const store = await PostgresStore.open(database.url);
     const client = new pg.Client({ connectionString: database.url });
@@ -252,13 +252,16 @@ describe('PostgreSQL indexes', { skip }, () => {
     try {
       // With sequential scans priced out, the planner still scans when no index serves the query.
       await client.query('SET enable_seqscan = off');
-      for (const [statement, index] of [
-        [SQL.pruneNonceUses, 'digest_nonce_uses_expires_at'],
-        [SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at'],
+      for (const [statement, index, values] of [
+        [SQL.pruneNonceUses, 'digest_nonce_uses_expires_at', [0, 1]],
+        [SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at', [0, 1]],
+        [SQL.pruneRetiredLinkKeys, 'retired_link_keys_retired_at', [new Date(), 1]],
+        [SQL.findRetiredLinkKey, 'retired_link_keys_public_key', ['abcdefgh']],
       ] as const) {
-        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, [0, 1]);
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, [...values]);
         const plan = JSON.stringify(rows[0]['QUERY PLAN']);
         assert.ok(plan.includes(`"Index Name":"${index}"`), `${statement.name}: ${plan}`);
+        assert.ok(!plan.includes('"Node Type":"Sort"'), `${statement.name}: ${plan}`);
       }
     } finally {
       await client.end();

@@ -256,17 +256,19 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds what pruning deletes through the expiry indexes, never by scanning a table', async () => {
+  it('finds what pruning deletes, and a retired link key, through indexes, never by scanning a table', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     const statements = (store as unknown as { statements: Record<string, { source: string }> }).statements;
-    for (const [name, index] of [
-      ['pruneNonceUses', 'digest_nonce_uses_expires_at'],
-      ['pruneRevokedTokens', 'revoked_access_tokens_expires_at'],
+    for (const [name, index, values] of [
+      ['pruneNonceUses', 'digest_nonce_uses_expires_at (expires_at<?)', [0, 1]],
+      ['pruneRevokedTokens', 'revoked_access_tokens_expires_at (expires_at<?)', [0, 1]],
+      ['pruneRetiredLinkKeys', 'retired_link_keys_retired_at (retired_at<?)', ['2025-01-01T00:00:00.000Z', 1]],
+      ['findRetiredLinkKey', 'retired_link_keys_public_key (public_key=?)', ['abcdefgh']],
     ] as const) {
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(0, 1) as Array<{ detail: string }>).map((r) => r.detail);
-      assert.ok(plan.some((detail) => detail.includes(`INDEX ${index} (expires_at<?)`)), `${name}: ${plan.join('; ')}`);
-      assert.ok(!plan.some((detail) => detail.startsWith('SCAN')), `${name}: ${plan.join('; ')}`);
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(...values) as Array<{ detail: string }>).map((r) => r.detail);
+      assert.ok(plan.some((detail) => detail.includes(`INDEX ${index}`)), `${name}: ${plan.join('; ')}`);
+      assert.ok(!plan.some((detail) => detail.startsWith('SCAN') || detail.includes('TEMP B-TREE')), `${name}: ${plan.join('; ')}`);
     }
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -116,8 +116,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
   {
     // Link keys that stopped working (public key only), so `pushlink token inspect` can tell a
     // superseded token from a deleted one. Append-only with no index on the (random) public key:
-    // every rotation adds a row on the hot path; the rare lookup scans. replace_link, which every
-    // create calls, records the key it replaces in the same statement.
+    // every rotation adds a row on the hot path; the rare lookup scans (step 4 adds indexes for it
+    // and for pruning). replace_link, which every create calls, records the key it replaces in the
+    // same statement.
     version: 3,
     sql: `
       CREATE TABLE retired_link_keys (

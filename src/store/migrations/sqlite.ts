@@ -118,7 +118,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     // that rotates a link appends a row here on the hot path, and appending in rowid order dirties
     // one page per commit, where a b-tree keyed by (random) public key would dirty one page per
     // row and grow the WAL accordingly. Lookups (token inspect, rare) scan. No foreign key to
-    // orgs: orgs are never deleted.
+    // orgs: orgs are never deleted. (Step 4 indexes it for the lookup and for pruning.)
     sql: `
       CREATE TABLE retired_link_keys (
         public_key TEXT NOT NULL,
