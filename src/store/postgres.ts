@@ -4,6 +4,7 @@ import {
   SQL,
   apiKeyValues,
   asStoreError,
+  connectionLost,
   query,
   serviceAccountValues,
   toApiKey,
@@ -58,7 +59,37 @@ const MIGRATION_LOCK = 1;
 const BOOTSTRAP_LOCK = 2;
 
 const POOL_SIZE = 10;
+/** Opening a connection, or waiting for a free one in the pool. */
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The longest a request's statement may run, waiting for locks included (PostgreSQL's
+ * statement_timeout), so a session that holds an org's row lock, or a runaway query, makes
+ * requests fail with 503 instead of hanging them. Far above anything a healthy request takes (a
+ * link replacement that queues behind others of its org is milliseconds), below what a client
+ * waits for an answer. It also bounds the bootstrap lock wait at start. Migrations run without
+ * it (see open()).
+ */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * Client side, how long after the statement timeout this process still waits for an answer: a
+ * statement the server cancelled answers at once, so silence this long means the network or the
+ * server is gone (a blackholed route), which no server-side timeout can report.
+ */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+/**
+ * PostgreSQL ends a session of ours left idle inside a transaction this long, releasing its
+ * locks, should this process stall or lose the network mid-transaction (its transactions never
+ * wait on anything but the database).
+ */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+export interface PostgresStoreOptions {
+  /** STATEMENT_TIMEOUT_MS unless given (tests use a short one). */
+  statementTimeoutMs?: number;
+  /** The statement timeout plus a margin unless given. */
+  queryTimeoutMs?: number;
+}
 
 /** The URL without its password, for messages. */
 export function describeDatabaseUrl(url: string): string {
@@ -88,6 +119,8 @@ export class PostgresStore implements Store {
     const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
       (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
     this.linkReplacements = new OrgWriteBatcher({
+      // A database that does not answer fails each alone as it failed the group: say so at once.
+      isolatesFailure: (error) => !(error instanceof StoreUnavailableError),
       runOne: async (key) => {
         const started = performance.now();
         const row = await replace(this.pool, key);
@@ -107,33 +140,47 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Connects, migrates to the current schema (once, even with several instances starting at once). */
-  static async open(databaseUrl: string): Promise<PostgresStore> {
+  /**
+   * Connects, migrates to the current schema (once, even with several instances starting at once).
+   * Migrations run on a connection of their own without the request timeouts: building an index on
+   * a large table may take longer, and waiting for another instance's migration must not fail.
+   */
+  static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const migrator = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'pushlink' });
+    try {
+      await migrator.connect();
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
+    }
+    try {
+      await migrate(migrator);
+    } finally {
+      await migrator.end();
+    }
+    const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'pushlink',
+      statement_timeout: statementTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      // Notices a peer that vanished on an idle connection, so it is not handed out.
+      keepAlive: true,
     });
     // An idle connection that breaks (a server restart) is dropped by the pool; the next query
     // opens a new one. Without a listener the error would end the process.
     pool.on('error', () => {});
+    return new PostgresStore(pool);
+  }
+
+  /** A connection of the pool for a transaction; a pool that cannot give one in time is unavailable. */
+  private async connect(): Promise<pg.PoolClient> {
     try {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
-      }
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
-      return new PostgresStore(pool);
+      return await this.pool.connect();
     } catch (error) {
-      await pool.end();
-      throw error;
+      throw asStoreError(error);
     }
   }
 
@@ -164,7 +211,7 @@ export class PostgresStore implements Store {
 
   /** `writes`: how many writes the transaction holds, as commit observers are told; 0 for a read, which they are not told of. */
   private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN', writes = 1): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     let result: T;
     const started = performance.now();
@@ -173,8 +220,10 @@ export class PostgresStore implements Store {
       result = await run(client);
       await client.query('COMMIT');
     } catch (error) {
-      // A connection that cannot roll back is closed (release(broken)), which ends the transaction.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // A connection that cannot roll back, or that lost the server, is closed (release(broken)),
+      // which ends the transaction; a ROLLBACK on a silent one would only wait its own timeout.
+      if (connectionLost(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw asStoreError(error);
     } finally {
       client.release(broken);
@@ -212,10 +261,12 @@ export class PostgresStore implements Store {
    * its session and the lock with it.
    */
   async withBootstrapLock<T>(run: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, BOOTSTRAP_LOCK]);
+      await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, BOOTSTRAP_LOCK]).catch((error: unknown) => {
+        throw asStoreError(error);
+      });
       try {
         return await run();
       } finally {
@@ -498,7 +549,7 @@ export class PostgresStore implements Store {
  * Applies missing schema steps in one transaction under an advisory lock: instances starting at
  * once migrate one after the other, and the later ones find nothing left to do.
  */
-async function migrate(client: pg.PoolClient): Promise<void> {
+async function migrate(client: pg.ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  StoreUnavailableError,
   UniqueViolationError,
   type ApiKeyRecord,
   type LinkRecord,
@@ -322,8 +323,30 @@ export const SQL = {
 export type Statement = (typeof SQL)[keyof typeof SQL];
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/**
+ * SQLSTATEs that say the database cannot serve now, not that the request is wrong: a statement or
+ * lock wait that timed out, a connection lost or refused, a server shutting down or out of
+ * resources (class 53). They answer 503.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|53...|57014|55P03|25P03|57P0[1235])$/;
+/** Errors of the client library and of Node's sockets with the same meaning, which carry no SQLSTATE. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_ERROR_MESSAGE = /^(Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** The connection that saw `error` cannot be trusted to answer again (no SQLSTATE came back). */
+export function connectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  return error instanceof Error && typeof code !== 'string' && CONNECTION_ERROR_MESSAGE.test(error.message);
+}
+
 export function asStoreError(error: unknown): unknown {
-  if ((error as { code?: string } | null)?.code === '23505') return new UniqueViolationError((error as Error).message);
+  if (error instanceof StoreUnavailableError || error instanceof UniqueViolationError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '23505') return new UniqueViolationError((error as Error).message);
+  if ((typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) || connectionLost(error)) {
+    return new StoreUnavailableError(`PostgreSQL did not answer: ${(error as Error).message}`, { cause: error });
+  }
   return error;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { mintApiKey } from '../../src/domain/apiKeys.js';
@@ -6,10 +7,12 @@ import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bo
 import { newObjectId } from '../../src/domain/ids.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
-import { PostgresStore } from '../../src/store/postgres.js';
+import { PostgresStore, STATEMENT_TIMEOUT_MS } from '../../src/store/postgres.js';
 import { SQL, apiKeyValues } from '../../src/store/postgresStatements.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
+import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
+import { startServer } from '../helpers/server.js';
 import { storeContract } from './contract.js';
 
 // The PostgreSQL back end: the store contract, then what only matters with several instances on
@@ -239,6 +242,149 @@ describe('PostgresStore races', { skip }, () => {
       assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id, 'the new link stands');
     } finally {
       await rotation.end();
+    }
+  });
+});
+
+/** A TCP proxy to `url`'s server that can start dropping every byte both ways, as a blackholed route does. */
+async function blackholingProxy(url: string): Promise<{ url: string; blackhole(): void; close(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<net.Socket>();
+  let blackholed = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('data', (data) => {
+        if (!blackholed) to.write(data);
+      });
+      from.on('error', () => {});
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: proxied.toString(),
+    blackhole: () => (blackholed = true),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Another session holding an org's row lock (as a stuck transaction would) until release(). */
+async function holdOrgLock(database: TestDatabase, orgId: string): Promise<{ release(): Promise<void> }> {
+  const holder = new pg.Client({ connectionString: database.url });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+  return {
+    async release() {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    },
+  };
+}
+
+describe('PostgresStore timeouts', { skip }, () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it(`gives requests' sessions a statement timeout (${STATEMENT_TIMEOUT_MS / 1000} s) and an idle-in-transaction timeout`, async () => {
+    const store = await PostgresStore.open(database.url);
+    try {
+      const pool = (store as unknown as { pool: pg.Pool }).pool;
+      assert.equal((await pool.query('SHOW statement_timeout')).rows[0].statement_timeout, `${STATEMENT_TIMEOUT_MS / 1000}s`);
+      assert.equal((await pool.query('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout, '30s');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a write stuck behind another session\'s row lock with StoreUnavailableError once the statement times out, and recovers', { timeout: 20_000 }, async () => {
+    const store = await PostgresStore.open(database.url, { statementTimeoutMs: 300 });
+    const org = { id: newObjectId(), name: 'Locked', createdAt: new Date().toISOString() };
+    await store.createOrg(org);
+    const linkKey = () => mintApiKey({ orgId: org.id, roles: ['ORG_READ_ONLY'], accessList: [], description: 'link', purpose: 'LIVE_MIGRATION_LINK' }).record;
+    const lock = await holdOrgLock(database, org.id);
+    try {
+      const started = Date.now();
+      const stuck = await Promise.allSettled([
+        store.deleteLink(org.id),
+        store.deleteApiKey(org.id, 'abcdefgh'),
+        ...Array.from({ length: 4 }, () => store.replaceLink(linkKey())),
+      ]);
+      for (const result of stuck) {
+        assert.equal(result.status, 'rejected');
+        assert.ok(result.reason instanceof StoreUnavailableError, String(result.reason));
+        assert.match(result.reason.message, /^PostgreSQL did not answer: canceling statement due to statement timeout$/);
+      }
+      // The replacements that queued behind the first fail together, not each after the other.
+      assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
+      await store.ping();
+    } finally {
+      await lock.release();
+    }
+    assert.ok(await store.replaceLink(linkKey()));
+    await store.close();
+  });
+
+  it('answers 503, not 500, to a request whose statement timed out', { timeout: 20_000 }, async () => {
+    const scratch = await createTestDatabase();
+    const store = await PostgresStore.open(scratch.url, { statementTimeoutMs: 300 });
+    const server = await startServer({}, { store });
+    try {
+      const lock = await holdOrgLock(scratch, server.bootstrap.orgId);
+      try {
+        const res = await digestRequest(`${server.url}/api/atlas/v2/orgs/${server.bootstrap.orgId}/liveMigrations/linkTokens`, server.bootstrap.apiKey, {
+          method: 'POST',
+          headers: { accept: ATLAS_JSON, 'content-type': ATLAS_JSON },
+          body: '{}',
+        });
+        assert.equal(res.status, 503, res.text);
+        assert.equal(res.json.errorCode, 'SERVICE_UNAVAILABLE');
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      await server.close();
+      await scratch.drop();
+    }
+  });
+
+  it('fails a query with StoreUnavailableError when the network goes silent, instead of waiting for ever', { timeout: 20_000 }, async () => {
+    const proxy = await blackholingProxy(database.url);
+    const store = await PostgresStore.open(proxy.url, { queryTimeoutMs: 300 });
+    try {
+      // Two open connections, so both calls below are sent before anything is noticed.
+      await Promise.all([store.getOrg(newObjectId()), store.getOrg(newObjectId())]);
+      proxy.blackhole();
+      const started = Date.now();
+      const results = await Promise.allSettled([
+        store.getOrg(newObjectId()),
+        store.createSourceProject({ id: newObjectId(), orgId: newObjectId(), name: 'P', createdAt: new Date().toISOString() }),
+      ]);
+      for (const result of results) {
+        assert.equal(result.status, 'rejected');
+        assert.ok(result.reason instanceof StoreUnavailableError, String(result.reason));
+        assert.match(result.reason.message, /^PostgreSQL did not answer: Query read timeout$/);
+      }
+      assert.ok(Date.now() - started < 5_000, `${Date.now() - started} ms`);
+    } finally {
+      await proxy.close();
+      await store.close();
     }
   });
 });
