@@ -49,6 +49,11 @@ function asStoreError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new UniqueViolationError((error as Error).message);
   }
+  // Another connection (an admin command on the same data dir) kept the write lock past
+  // busy_timeout: the request is fine, the store cannot take it now (503, like a PostgreSQL timeout).
+  if (code?.startsWith('SQLITE_BUSY')) {
+    return new StoreUnavailableError(`the database stayed locked by another connection (${(error as Error).message})`, { cause: error });
+  }
   return error;
 }
 
@@ -156,7 +161,7 @@ export class GroupCommitter {
       const why = (rollbackError as Error | undefined)?.message ?? (error as Error).message;
       return this.fail(`a failed transaction could not be rolled back (${why})`, rollbackError ?? error);
     }
-    return error;
+    return asStoreError(error);
   }
 
   /** Observers are metrics: one that throws must not change what any write returns. */

@@ -274,6 +274,28 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a write with StoreUnavailableError (503) when another connection keeps the write lock past busy_timeout, and goes on after', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    store.db.pragma('busy_timeout = 50');
+    const admin = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
+    admin.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.revokeAccessToken('locked-out', Date.now() + 1000), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        assert.match(error.message, /^the database stayed locked by another connection \(database is locked\)$/);
+        return true;
+      });
+    } finally {
+      admin.exec('ROLLBACK');
+      admin.close();
+    }
+    await store.revokeAccessToken('after', Date.now() + 1000);
+    await store.ping();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('flushes queued writes on close', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
