@@ -77,6 +77,7 @@ export class SqliteStore implements Store {
   static open(dataDir: string): SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, SQLITE_FILE_NAME);
+    restrictDatabaseFiles(file);
     const db = new BetterSqlite3(file);
     try {
       configureConnection(db);
@@ -390,6 +391,32 @@ export class SqliteStore implements Store {
     this.closing = true;
     await this.committer.close();
     this.db.close();
+  }
+}
+
+/**
+ * The database holds the JWT signing key, the digest nonce key and every HA1: its files are the
+ * owner's alone. mkdirSync's mode only applies to a directory it creates (a data dir that already
+ * existed may be world-readable), and SQLite creates files with the process umask (0644 usually).
+ * So the database file is created 0600 before SQLite opens it (SQLite gives the -wal and -shm
+ * files it creates the database file's permissions), and the files of an older install are
+ * narrowed to 0600.
+ */
+function restrictDatabaseFiles(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const existing of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(existing).mode & 0o077) !== 0) fs.chmodSync(existing, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: no such file (yet). EPERM: another user's file (an admin command run as someone
+      // with access to it); the owner's server narrows it when it opens the store.
+      if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+    }
   }
 }
 
