@@ -4,8 +4,8 @@ import { ConfigError } from '../config.js';
 import { linkKeyStatus, showLinkToken, type LinkKeyStatus } from '../domain/linkTokenInspection.js';
 import { openStore, type StoreLocation } from '../store/open.js';
 import { SQLITE_FILE_NAME } from '../store/sqlite.js';
-import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/store.js';
 import type { Output } from './admin.js';
+import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/store.js';
 
 // `pushlink token inspect <token|->`: what a link-token holds (private key masked) and, given the
 // server's store, whether the key it carries is the org's current link key, superseded or deleted

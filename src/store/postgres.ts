@@ -147,6 +147,9 @@ export class PostgresStore implements Store {
    */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const migrator = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'pushlink' });
+    // A connection lost between statements is reported by the next one; without a listener the
+    // client's error event would end the process.
+    migrator.on('error', () => {});
     try {
       await migrator.connect();
     } catch (error) {
