@@ -24,26 +24,24 @@ import {
   type SourceProjectRow,
   type Statements,
 } from './sqliteStatements.js';
-import {
-  PRUNE_CHUNK_ROWS,
-  RETIRED_LINK_KEY_RETENTION_MS,
-  StoreUnavailableError,
-  type ApiKeyRecord,
-  type AvailableProject,
-  type CommitObserver,
-  type LinkRecord,
-  type Org,
-  type RateLimitDecision,
-  type RateLimitPolicy,
-  type RetiredLinkKey,
-  type ServiceAccountRecord,
-  type SourceDeployment,
-  type SourceInventory,
-  type SourceLinkRecord,
-  type SourceLinkSync,
-  type SourceProject,
-  type Store,
+import type {
+  ApiKeyRecord,
+  AvailableProject,
+  CommitObserver,
+  LinkRecord,
+  Org,
+  RateLimitDecision,
+  RateLimitPolicy,
+  RetiredLinkKey,
+  ServiceAccountRecord,
+  SourceDeployment,
+  SourceInventory,
+  SourceLinkRecord,
+  SourceLinkSync,
+  SourceProject,
+  Store,
 } from './store.js';
+import { PRUNE_CHUNK_ROWS, RETIRED_LINK_KEY_RETENTION_MS, StoreUnavailableError } from './store.js';
 
 export const SQLITE_FILE_NAME = 'pushlink.db';
 
@@ -55,7 +53,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database;
   readonly committer: GroupCommitter;
-  private readonly statements: Statements;
+  private statements: Statements;
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
   private readonly tokenSubjects: TurnValidatedCache<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
@@ -94,10 +92,17 @@ export class SqliteStore implements Store {
   /**
    * The caches may hold what the failed batch changed (a deleted key, a revoked token), and this
    * store's own commits do not move data_version: they are emptied, and every read refuses from
-   * now on (usable()), so nothing the failed batch undid keeps authenticating.
+   * now on, so nothing the failed batch undid keeps authenticating. Reads all go through
+   * `statements` (the committer keeps its own reference), so replacing them refuses every read,
+   * present and future, with the failure.
    */
   private failed(failure: StoreUnavailableError): void {
     this.failure = failure;
+    this.statements = new Proxy({} as Statements, {
+      get() {
+        throw failure;
+      },
+    });
     this.orgs.clear();
     this.apiKeys.clear();
     this.tokenSubjects.clear();
@@ -108,11 +113,6 @@ export class SqliteStore implements Store {
         // A listener (a log line) cannot change the failure.
       }
     }
-  }
-
-  /** Throws the failure, if any: called first by every read (writes are refused by the committer). */
-  private usable(): void {
-    if (this.failure) throw this.failure;
   }
 
   observeFailure(listener: (failure: StoreUnavailableError) => void): () => void {
@@ -126,7 +126,6 @@ export class SqliteStore implements Store {
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
-    this.usable();
     return this.readOrg(orgId);
   }
 
@@ -142,7 +141,6 @@ export class SqliteStore implements Store {
   }
 
   async countOrgs(): Promise<number> {
-    this.usable();
     return (this.statements.countOrgs.get() as { n: number }).n;
   }
 
@@ -156,7 +154,6 @@ export class SqliteStore implements Store {
   }
 
   async listOrgs(): Promise<Org[]> {
-    this.usable();
     return (this.statements.listOrgs.all() as OrgRow[]).map(toOrg);
   }
 
@@ -165,7 +162,6 @@ export class SqliteStore implements Store {
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
-    this.usable();
     const cached = this.apiKeys.get(publicKey);
     if (cached) return cached;
     const row = this.statements.findApiKeyByPublicKey.get(publicKey) as ApiKeyRow | undefined;
@@ -176,7 +172,6 @@ export class SqliteStore implements Store {
   }
 
   async listApiKeys(orgId: string): Promise<ApiKeyRecord[]> {
-    this.usable();
     return (this.statements.listApiKeys.all(orgId) as ApiKeyRow[]).map(toApiKey);
   }
 
@@ -191,13 +186,11 @@ export class SqliteStore implements Store {
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
-    this.usable();
     const row = this.statements.findServiceAccount.get(clientId) as ServiceAccountRow | undefined;
     return row && toServiceAccount(row);
   }
 
   async listServiceAccounts(orgId: string): Promise<ServiceAccountRecord[]> {
-    this.usable();
     return (this.statements.listServiceAccounts.all(orgId) as ServiceAccountRow[]).map(toServiceAccount);
   }
 
@@ -208,7 +201,6 @@ export class SqliteStore implements Store {
   }
 
   async getLink(orgId: string): Promise<LinkRecord | undefined> {
-    this.usable();
     const row = this.statements.getLink.get(orgId) as LinkRow | undefined;
     return row && toLink(row);
   }
@@ -238,7 +230,6 @@ export class SqliteStore implements Store {
   }
 
   async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {
-    this.usable();
     const projects = this.statements.getAtlasInventory.get(orgId) as string | undefined;
     return projects === undefined ? undefined : (JSON.parse(projects) as AvailableProject[]);
   }
@@ -248,7 +239,6 @@ export class SqliteStore implements Store {
   }
 
   async getSourceProject(projectId: string): Promise<SourceProject | undefined> {
-    this.usable();
     const row = this.statements.getSourceProject.get(projectId) as SourceProjectRow | undefined;
     return row && toSourceProject(row);
   }
@@ -270,7 +260,6 @@ export class SqliteStore implements Store {
   }
 
   async getSourceInventory(orgId: string): Promise<SourceInventory> {
-    this.usable();
     // One read transaction, so the version and the rows it describes agree.
     return this.db.transaction(() => {
       const version = (this.statements.getInventoryVersion.get(orgId) as number | undefined) ?? 0;
@@ -295,13 +284,11 @@ export class SqliteStore implements Store {
   }
 
   async getSourceLink(orgId: string): Promise<SourceLinkRecord | undefined> {
-    this.usable();
     const row = this.statements.getSourceLink.get(orgId) as SourceLinkRow | undefined;
     return row && toSourceLink(row);
   }
 
   async listSourceLinks(): Promise<SourceLinkRecord[]> {
-    this.usable();
     return (this.statements.listSourceLinks.all() as SourceLinkRow[]).map(toSourceLink);
   }
 
@@ -314,7 +301,6 @@ export class SqliteStore implements Store {
   }
 
   async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
-    this.usable();
     const row = this.statements.findRetiredLinkKey.get(publicKey) as RetiredLinkKeyRow | undefined;
     return row && toRetiredLinkKey(row);
   }
@@ -325,7 +311,6 @@ export class SqliteStore implements Store {
   }
 
   async findTokenSubject(clientId: string, jti: string): Promise<{ account: ServiceAccountRecord | undefined; revoked: boolean }> {
-    this.usable();
     const cacheKey = `${clientId}\n${jti}`;
     const cached = this.tokenSubjects.get(cacheKey);
     if (cached) return cached;
@@ -345,7 +330,6 @@ export class SqliteStore implements Store {
   }
 
   async getOrCreateSecret(name: string, create: () => Buffer): Promise<Buffer> {
-    this.usable();
     const existing = this.statements.getSecret.get(name) as { value: Buffer } | undefined;
     if (existing) return existing.value;
     return Buffer.from(await this.committer.write('getOrCreateSecret', name, create()));
@@ -370,7 +354,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.usable();
+    if (this.failure) throw this.failure;
     if (!this.db.open) throw new Error('the database is closed');
     const row = this.statements.schemaVersion.get() as { latest: number; known: number };
     // Ready on a schema a newer release extended (an admin command of a newer release on the same

@@ -118,7 +118,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     // that rotates a link appends a row here on the hot path, and appending in rowid order dirties
     // one page per commit, where a b-tree keyed by (random) public key would dirty one page per
     // row and grow the WAL accordingly. Lookups (token inspect, rare) scan. No foreign key to
-    // orgs: orgs are never deleted. (Step 4 indexes it for the lookup and for pruning.)
+    // orgs: orgs are never deleted. (Step 5 indexes it for the lookup and for pruning.)
     sql: `
       CREATE TABLE retired_link_keys (
         public_key TEXT NOT NULL,
@@ -129,7 +129,8 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     `,
   },
   {
-    version: 4,
+    // 4 is taken by a step of the source side being built on another branch.
+    version: 5,
     // Pruning finds what expired through an index instead of scanning the whole table (one
     // pruning step at most PRUNE_CHUNK_ROWS rows), and retired link keys are pruned after their
     // retention. Expiry and retirement times grow with time, so these indexes are appended to on
