@@ -335,6 +335,7 @@ const CONNECTION_ERROR_MESSAGE = /^(Query read timeout|Connection terminated|tim
 
 /** The connection that saw `error` cannot be trusted to answer again (no SQLSTATE came back). */
 export function connectionLost(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return connectionLost(error.cause);
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
   return error instanceof Error && typeof code !== 'string' && CONNECTION_ERROR_MESSAGE.test(error.message);
