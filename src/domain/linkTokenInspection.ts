@@ -37,7 +37,7 @@ export async function linkKeyStatus(store: Store, contents: LinkTokenContents): 
     const ha1 = digestHa1(contents.publicApiKey, contents.privateApiKey);
     return { state: constantTimeEqual(ha1, key.ha1) ? 'current' : 'key-mismatch' };
   }
-  const retired = await store.findRetiredLinkKey(contents.publicApiKey);
-  if (!retired || retired.orgId !== contents.orgId) return { state: 'unknown' };
+  const retired = await store.findRetiredLinkKey(contents.orgId, contents.publicApiKey);
+  if (!retired) return { state: 'unknown' };
   return { state: retired.reason === 'ROTATED' ? 'superseded' : 'deleted', retiredAt: retired.retiredAt };
 }

@@ -355,8 +355,8 @@ export class PostgresStore implements Store {
     });
   }
 
-  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
-    const { rows } = await query<RetiredLinkKeyRow>(this.pool, SQL.findRetiredLinkKey, [publicKey]);
+  async findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const { rows } = await query<RetiredLinkKeyRow>(this.pool, SQL.findRetiredLinkKey, [orgId, publicKey]);
     return rows[0] && toRetiredLinkKey(rows[0]);
   }
 

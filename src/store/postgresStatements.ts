@@ -316,7 +316,7 @@ export const SQL = {
   },
   findRetiredLinkKey: {
     name: 'find-retired-link-key',
-    text: 'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = $1 ORDER BY seq DESC LIMIT 1',
+    text: 'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE org_id = $1 AND public_key = $2 ORDER BY seq DESC LIMIT 1',
   },
 } as const;
 

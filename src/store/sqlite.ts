@@ -300,8 +300,8 @@ export class SqliteStore implements Store {
     return this.committer.write('recordSourceLinkSync', orgId, linkId, sync);
   }
 
-  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
-    const row = this.statements.findRetiredLinkKey.get(publicKey) as RetiredLinkKeyRow | undefined;
+  async findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const row = this.statements.findRetiredLinkKey.get(orgId, publicKey) as RetiredLinkKeyRow | undefined;
     return row && toRetiredLinkKey(row);
   }
 

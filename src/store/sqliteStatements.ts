@@ -187,7 +187,7 @@ export function prepareStatements(db: Database) {
     retireLinkKey: p('INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)'),
     // The latest record wins should a public key ever be minted again after it was retired.
     findRetiredLinkKey: p(
-      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = ? ORDER BY rowid DESC LIMIT 1',
+      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE org_id = ? AND public_key = ? ORDER BY rowid DESC LIMIT 1',
     ),
     revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
     isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),

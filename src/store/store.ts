@@ -210,11 +210,13 @@ export interface Store {
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
   /**
-   * The record of a link key that was rotated away or deleted, if this store held it and retired
-   * it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired drops older records). For
-   * rare, offline use (token inspect).
+   * The record of the org's link key with this public key that was rotated away or deleted, if
+   * this store held it and retired it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired
+   * drops older records). For rare, offline use (token inspect, which knows the org from the token):
+   * found through an index on the org, which every rotation appends to at its org's end, where one
+   * on the (random) public key would take an insert at a random place on that hot write.
    */
-  findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
+  findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined>;
 
   // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
   // key: the moment the link is replaced or deleted (or its key deleted), it is no longer read.
@@ -263,8 +265,8 @@ export interface Store {
    * Drops replay records and revocations that can no longer matter, and the records of link keys
    * retired more than RETIRED_LINK_KEY_RETENTION_DAYS ago. In chunks of at most `chunkRows` rows
    * (PRUNE_CHUNK_ROWS unless told), each its own statement and transaction, found through an index
-   * on the expiry: however much has expired, no step holds the database, or with SQLite the event
-   * loop, for long, and other writes run between the chunks.
+   * on the expiry (or retirement) time: however much has expired, no step holds the database, or
+   * with SQLite the event loop, for long, and other writes run between the chunks.
    */
   pruneExpired(nowMs: number, options?: { chunkRows?: number }): Promise<void>;
 

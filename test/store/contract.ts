@@ -141,32 +141,33 @@ export function storeContract(
       const first = linkKey(org.id);
       const second = linkKey(org.id);
       await store.replaceLink(first.record);
-      assert.equal(await store.findRetiredLinkKey(first.record.publicKey), undefined, 'a current key is not retired');
+      assert.equal(await store.findRetiredLinkKey(org.id, first.record.publicKey), undefined, 'a current key is not retired');
       await store.replaceLink(second.record);
-      const rotated = await store.findRetiredLinkKey(first.record.publicKey);
+      const rotated = await store.findRetiredLinkKey(org.id, first.record.publicKey);
       assert.deepEqual(rotated, { publicKey: first.record.publicKey, orgId: org.id, retiredAt: second.record.createdAt, reason: 'ROTATED' });
       assert.equal(await store.deleteLink(org.id), true);
-      const deleted = await store.findRetiredLinkKey(second.record.publicKey);
+      const deleted = await store.findRetiredLinkKey(org.id, second.record.publicKey);
       assert.equal(deleted?.reason, 'DELETED');
       assert.equal(deleted?.orgId, org.id);
       assert.ok(!Number.isNaN(Date.parse(deleted!.retiredAt)));
-      assert.equal(await store.findRetiredLinkKey('zzzzzzzz'), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, 'zzzzzzzz'), undefined);
+      assert.equal(await store.findRetiredLinkKey(newObjectId(), first.record.publicKey), undefined, "another org's record is not this org's");
 
       // A link key deleted as an API key is retired too; an ordinary key is not recorded.
       const third = linkKey(org.id);
       await store.replaceLink(third.record);
       assert.equal(await store.deleteApiKey(org.id, third.record.publicKey), true);
-      assert.equal((await store.findRetiredLinkKey(third.record.publicKey))?.reason, 'DELETED');
+      assert.equal((await store.findRetiredLinkKey(org.id, third.record.publicKey))?.reason, 'DELETED');
       const user = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
       await store.insertApiKey(user.record);
       await store.deleteApiKey(org.id, user.record.publicKey);
-      assert.equal(await store.findRetiredLinkKey(user.record.publicKey), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, user.record.publicKey), undefined);
 
       // Should a retired public key ever be minted again, its latest retirement is the one told.
       const reused = { ...linkKey(org.id).record, publicKey: first.record.publicKey };
       await store.replaceLink(reused);
       assert.equal(await store.deleteLink(org.id), true);
-      assert.equal((await store.findRetiredLinkKey(first.record.publicKey))?.reason, 'DELETED');
+      assert.equal((await store.findRetiredLinkKey(org.id, first.record.publicKey))?.reason, 'DELETED');
     });
 
     it('retires nothing when a replacement fails', async () => {
@@ -178,7 +179,7 @@ export function storeContract(
       await store.insertApiKey(other.record);
       const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
       await assert.rejects(store.replaceLink(clash), UniqueViolationError);
-      assert.equal(await store.findRetiredLinkKey(current.record.publicKey), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, current.record.publicKey), undefined);
     });
 
     it('creates no link and no key for an org that does not exist', async () => {
@@ -389,8 +390,8 @@ export function storeContract(
       for (const key of keys) await store.replaceLink(key);
       // keys[i] retired at keys[i + 1]'s creation: keys[0..8] more than the retention ago, keys[9..11] less.
       await store.pruneExpired(now, { chunkRows: 2 });
-      for (const key of keys.slice(0, 9)) assert.equal(await store.findRetiredLinkKey(key.publicKey), undefined, `created ${key.createdAt}`);
-      for (const key of keys.slice(9, 12)) assert.equal((await store.findRetiredLinkKey(key.publicKey))?.reason, 'ROTATED', `created ${key.createdAt}`);
+      for (const key of keys.slice(0, 9)) assert.equal(await store.findRetiredLinkKey(org.id, key.publicKey), undefined, `created ${key.createdAt}`);
+      for (const key of keys.slice(9, 12)) assert.equal((await store.findRetiredLinkKey(org.id, key.publicKey))?.reason, 'ROTATED', `created ${key.createdAt}`);
       assert.equal((await store.getLink(org.id))?.apiKeyId, keys[12]!.id, 'the current link is untouched');
     });
 
@@ -513,7 +514,7 @@ export function storeContract(
           keys.map((k) => k.record.publicKey).filter((pk) => !replaced.includes(pk)),
           'the one key never replaced is the link key',
         );
-        for (const pk of replaced) assert.equal((await store.findRetiredLinkKey(pk))?.reason, 'ROTATED');
+        for (const pk of replaced) assert.equal((await store.findRetiredLinkKey(org.id, pk))?.reason, 'ROTATED');
         assert.ok(calls > 0);
       } finally {
         stop();

@@ -116,8 +116,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
   {
     // Link keys that stopped working (public key only), so `pushlink token inspect` can tell a
     // superseded token from a deleted one. Append-only with no index on the (random) public key:
-    // every rotation adds a row on the hot path; the rare lookup scans (step 5 adds indexes for it
-    // and for pruning). replace_link, which every create calls, records the key it replaces in the
+    // every rotation adds a row on the hot path; the rare lookup scans (step 5 indexes it for
+    // pruning and, by org, for the lookup). replace_link, which every create calls, records the key it replaces in the
     // same statement.
     version: 3,
     sql: `
@@ -167,17 +167,19 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     `,
   },
   {
-    // As SQLite's step 5 (4 is taken by a step being built on another branch): pruning finds what expired through an index (one pruning statement at
-    // most PRUNE_CHUNK_ROWS rows), retired link keys are pruned after their retention, and token
-    // inspect's lookup (latest record of a public key) is an index scan, not a table scan. Built
-    // inside the migration transaction, each index blocks writes to its table while it is built
-    // (seconds for millions of rows), once.
+    // As SQLite's step 5 (4 is taken by a step being built on another branch): pruning finds what
+    // expired or retired long enough ago through an index (one pruning statement at most
+    // PRUNE_CHUNK_ROWS rows), and token inspect's lookup (the org's latest record of a public key)
+    // scans the org's records newest first instead of the whole table. On (org_id, seq), not on
+    // the random public key: replace_link appends at its org's end. Built inside the migration
+    // transaction, each index blocks writes to its table while it is built (seconds for millions
+    // of rows), once.
     version: 5,
     sql: `
       CREATE INDEX digest_nonce_uses_expires_at ON digest_nonce_uses (expires_at);
       CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens (expires_at);
       CREATE INDEX retired_link_keys_retired_at ON retired_link_keys (retired_at);
-      CREATE INDEX retired_link_keys_public_key ON retired_link_keys (public_key, seq);
+      CREATE INDEX retired_link_keys_org ON retired_link_keys (org_id, seq);
     `,
   },
 ];
