@@ -68,7 +68,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * requests fail with 503 instead of hanging them. Far above anything a healthy request takes (a
  * link replacement that queues behind others of its org is milliseconds), below what a client
  * waits for an answer. It also bounds the bootstrap lock wait at start. Migrations run without
- * it (see open()).
+ * it (see open()). No separate lock_timeout: this one already counts lock waits, and a shorter one
+ * would only fail a link replacement queued behind a busy org sooner.
  */
 export const STATEMENT_TIMEOUT_MS = 30_000;
 /**
