@@ -280,6 +280,57 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses a write with StoreUnavailableError (503) when another connection keeps the write lock past busy_timeout, and goes on after', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    store.db.pragma('busy_timeout = 50');
+    const admin = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
+    admin.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.revokeAccessToken('locked-out', Date.now() + 1000), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        assert.match(error.message, /^the database stayed locked by another connection \(database is locked\)$/);
+        return true;
+      });
+    } finally {
+      admin.exec('ROLLBACK');
+      admin.close();
+    }
+    await store.revokeAccessToken('after', Date.now() + 1000);
+    await store.ping();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its files 0600 in a data dir that already existed world-readable, and narrows an older install\'s', async (t) => {
+    const previousUmask = process.umask(0o022);
+    t.after(() => process.umask(previousUmask));
+    const modes = (dir: string) =>
+      ['', '-wal', '-shm'].map((suffix) => fs.statSync(path.join(dir, SQLITE_FILE_NAME + suffix)).mode & 0o777);
+
+    const fresh = tempDir();
+    fs.chmodSync(fresh, 0o755);
+    const store = SqliteStore.open(fresh);
+    await store.revokeAccessToken('j', Date.now() + 1000);
+    assert.deepEqual(modes(fresh), [0o600, 0o600, 0o600]);
+    await store.close();
+    assert.equal(fs.statSync(fresh).mode & 0o777, 0o755, 'the data dir is the operator\'s: left as it was');
+    fs.rmSync(fresh, { recursive: true, force: true });
+
+    // An older release made its files with the umask, and they are open (WAL and shared memory
+    // present) when the new one starts.
+    const older = tempDir();
+    const raw = new BetterSqlite3(path.join(older, SQLITE_FILE_NAME));
+    raw.pragma('journal_mode = WAL');
+    raw.exec('CREATE TABLE t (x)');
+    assert.deepEqual(modes(older), [0o644, 0o644, 0o644]);
+    const upgraded = SqliteStore.open(older);
+    assert.deepEqual(modes(older), [0o600, 0o600, 0o600]);
+    await upgraded.close();
+    raw.close();
+    fs.rmSync(older, { recursive: true, force: true });
+  });
+
   it('flushes queued writes on close', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
