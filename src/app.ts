@@ -18,7 +18,7 @@ import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { orgRoutes } from './routes/orgs.js';
 import { probeRoutes } from './routes/probes.js';
-import type { Store } from './store/store.js';
+import { StoreUnavailableError, type Store } from './store/store.js';
 import { LinkSyncer } from './sync/linkSyncer.js';
 import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
 
@@ -113,7 +113,8 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, config.bodyLimitBytes, request.headers['content-type']);
     metrics.observeRefusal(apiError, request.routeOptions.url);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
+    if (apiError.status === 503) request.log.warn({ err: error }, 'store unavailable');
+    else if (apiError.status >= 500) request.log.error({ err: error }, 'unexpected error');
     else if (error instanceof AuthenticationFailed) request.log.debug({ refusal: error.refusal }, 'authentication refused');
     return sendApiError(reply, apiError, request.render?.pretty ?? false);
   });
@@ -126,6 +127,9 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   for (const observed of sourceStore && sourceStore !== store ? [store, sourceStore] : [store]) {
     const stopObservingCommits = observed.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));
     if (stopObservingCommits) app.addHook('onClose', async () => stopObservingCommits());
+    // Once, when it happens: from then on every request answers 503 and /readyz says why.
+    const stopObservingFailure = observed.observeFailure?.((failure) => app.log.error({ err: failure }, `the store failed: ${failure.message}`));
+    if (stopObservingFailure) app.addHook('onClose', async () => stopObservingFailure());
   }
 
   if (servesAtlas) {
@@ -179,6 +183,7 @@ interface FastifyLikeError {
 function toApiError(error: unknown, bodyLimitBytes: number, contentType: string | undefined): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof DomainError) return apiErrorFromDomain(error);
+  if (error instanceof StoreUnavailableError) return new ApiError('SERVICE_UNAVAILABLE');
   const e = (error ?? {}) as FastifyLikeError;
   if (e.validation && e.validation.length > 0) return fromValidation(e.validation);
   switch (e.code) {

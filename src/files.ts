@@ -9,12 +9,13 @@ export async function writeFileAtomically(file: string, content: string, mode: n
   const temp = `${file}.${process.pid}.tmp`;
   const handle = await fs.promises.open(temp, 'w', mode);
   try {
+    // Before the first byte: open()'s mode is filtered by the umask, and does not apply at all to
+    // a temp file left behind by a crash (the same pid again), which keeps the mode it had.
+    await handle.chmod(mode);
     await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  // The mode given to open() is filtered by the umask; set it exactly.
-  await fs.promises.chmod(temp, mode);
   await fs.promises.rename(temp, file);
 }

@@ -1,9 +1,11 @@
 import { linkKeyStatus, showLinkToken, type LinkKeyStatus } from '../domain/linkTokenInspection.js';
 import { openExistingStore, type StoreLocation } from '../store/open.js';
 import type { Output } from './admin.js';
+import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/store.js';
 
 // `pushlink token inspect <token|->`: what a link-token holds (private key masked) and, given the
-// server's store, whether the key it carries is the org's current link key, superseded or deleted.
+// server's store, whether the key it carries is the org's current link key, superseded or deleted
+// (for RETIRED_LINK_KEY_RETENTION_DAYS after it stopped working; later it is unknown, and says so).
 
 /** `-` reads the token from standard input, so it need not appear in a shell history or a process list. */
 export async function readTokenArgument(argument: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
@@ -34,7 +36,11 @@ function describeStatus(status: LinkKeyStatus): string {
     case 'key-mismatch':
       return "key-mismatch: the organization's link key has this public key but another private key (an altered token?)";
     case 'unknown':
-      return 'unknown: this server never held this link key for this organization (a token from another server?)';
+      return (
+        "unknown: not this organization's current link key, and no record of it is kept: never issued here " +
+        `(a token from another server?) or retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago ` +
+        `(retired link keys are kept ${RETIRED_LINK_KEY_RETENTION_DAYS} days)`
+      );
   }
 }
 

@@ -12,7 +12,8 @@ export type ShownLinkToken = LinkTokenContents;
  * current: the org's link key, and the token's private key is that key's.
  * superseded: a newer link-token replaced it. deleted: the link (or the key) was deleted.
  * key-mismatch: the org's link key has this public key but another private key (an altered token).
- * unknown: the store never held this org's link key with this public key.
+ * unknown: not the org's current link key, and the store keeps no record of it: it never held it,
+ * or retired it more than RETIRED_LINK_KEY_RETENTION_DAYS ago (the two cannot be told apart).
  */
 export type LinkKeyState = 'current' | 'superseded' | 'deleted' | 'key-mismatch' | 'unknown';
 
@@ -36,7 +37,7 @@ export async function linkKeyStatus(store: Store, contents: LinkTokenContents): 
     const ha1 = digestHa1(contents.publicApiKey, contents.privateApiKey);
     return { state: constantTimeEqual(ha1, key.ha1) ? 'current' : 'key-mismatch' };
   }
-  const retired = await store.findRetiredLinkKey(contents.publicApiKey);
-  if (!retired || retired.orgId !== contents.orgId) return { state: 'unknown' };
+  const retired = await store.findRetiredLinkKey(contents.orgId, contents.publicApiKey);
+  if (!retired) return { state: 'unknown' };
   return { state: retired.reason === 'ROTATED' ? 'superseded' : 'deleted', retiredAt: retired.retiredAt };
 }

@@ -72,6 +72,9 @@ export const ERROR_CATALOGUE = {
   },
   // 500
   UNEXPECTED_ERROR: { status: 500, detail: 'Unexpected error.' },
+  // 503: the store cannot serve (its database does not answer in time, or it stopped after a
+  // failed fsync). No published Atlas code; pushlink's own. No internals in the body: they are logged.
+  SERVICE_UNAVAILABLE: { status: 503, detail: 'The service is temporarily unavailable.' },
 } satisfies Record<string, CatalogueEntry>;
 
 export type ErrorName = keyof typeof ERROR_CATALOGUE;

@@ -2,14 +2,14 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../atlasRequest.js';
 import { ApiError } from '../http/errors.js';
-import type { ServiceAccountRecord } from '../store/store.js';
+import { StoreUnavailableError, type ServiceAccountRecord } from '../store/store.js';
 
 // OAuth 2.0 for service accounts, at Atlas's paths: POST /api/oauth/token (client credentials,
 // RFC 6749 §4.4) and POST /api/oauth/revoke (RFC 7009). Errors here are OAuth errors
 // (`{"error": "invalid_client", "error_description": …}`, as Atlas documents), not ApiErrors:
 // OAuth client libraries parse exactly that shape.
 
-type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'server_error';
+type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'server_error' | 'temporarily_unavailable';
 
 class OAuthError extends Error {
   constructor(
@@ -86,6 +86,10 @@ export function oauthRoutes({ accessTokens, metrics }: AppContext): FastifyPlugi
       const status = error instanceof ApiError ? error.status : (error as { statusCode?: number }).statusCode;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         return sendOAuthError(reply, new OAuthError(400, 'invalid_request', 'The request could not be read as a form.'));
+      }
+      if (error instanceof StoreUnavailableError) {
+        request.log.warn({ err: error }, 'store unavailable');
+        return sendOAuthError(reply, new OAuthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable.'));
       }
       request.log.error({ err: error }, 'unexpected error');
       return sendOAuthError(reply, new OAuthError(500, 'server_error', 'Unexpected error.'));

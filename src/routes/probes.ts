@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 
 // Liveness and readiness for orchestrators and load balancers, outside the Atlas namespaces: no
 // auth, no rate limit, small JSON bodies. /healthz says the process answers; /readyz says it can
-// serve Atlas calls now: the store answers and its schema is the one this code expects.
+// serve Atlas calls now: the store answers and its schema has every step this code needs.
 
 /** A store that has not answered in this long is not ready (a probe must not hang). */
 export const READINESS_TIMEOUT_MS = 2000;

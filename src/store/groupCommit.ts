@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Statements } from './sqliteStatements.js';
 import { sqliteWrites, type WriteArgs, type WriteName, type WriteResult } from './sqliteWrites.js';
-import { UniqueViolationError, type CommitObserver } from './store.js';
+import { StoreUnavailableError, UniqueViolationError, type CommitObserver } from './store.js';
 
 // Group commit for SQLite. Making a commit durable (an fsync of the WAL) is what a write costs
 // most, so:
@@ -15,6 +15,12 @@ import { UniqueViolationError, type CommitObserver } from './store.js';
 //  - no write's promise resolves before an fsync that started after its COMMIT has returned.
 // An acknowledged write therefore survives a killed process and a power cut, exactly as with
 // synchronous=FULL, without the event loop ever waiting for the disk.
+//
+// A failed fsync is final, as PostgreSQL treats it: the kernel may already have dropped the dirty
+// pages it could not write ("fsyncgate"), so a later fsync that succeeds proves nothing, and the
+// writes of that batch are committed (other reads see them) but perhaps not on disk. The committer
+// then refuses every write, and its owner (sqlite.ts) every read, until pushlink is restarted and
+// SQLite recovers from what the disk really holds.
 
 interface PendingWrite {
   name: WriteName;
@@ -43,6 +49,11 @@ function asStoreError(error: unknown): unknown {
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     return new UniqueViolationError((error as Error).message);
   }
+  // Another connection (an admin command on the same data dir) kept the write lock past
+  // busy_timeout: the request is fine, the store cannot take it now (503, like a PostgreSQL timeout).
+  if (code?.startsWith('SQLITE_BUSY')) {
+    return new StoreUnavailableError(`the database stayed locked by another connection (${(error as Error).message})`, { cause: error });
+  }
   return error;
 }
 
@@ -53,6 +64,8 @@ export class GroupCommitter {
   private awaitingSync: CommittedWrite[] = [];
   private syncing: Promise<void> | null = null;
   private closed = false;
+  /** Set once the database can no longer be trusted; every write is refused with it. */
+  private failure: StoreUnavailableError | null = null;
   private readonly begin: Statement;
   private readonly commit: Statement;
   private readonly rollback: Statement;
@@ -67,6 +80,8 @@ export class GroupCommitter {
     private readonly db: Database,
     private readonly statements: Statements,
     walFile: string,
+    /** Told once, when the committer fails for good (see fail()). */
+    private readonly onFailure: (failure: StoreUnavailableError) => void = () => {},
   ) {
     this.wal = new WalFile(walFile);
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -87,6 +102,7 @@ export class GroupCommitter {
   }
 
   write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise((resolve, reject) => {
       this.pending.push({ name, args, resolve: resolve as (value: unknown) => void, reject });
@@ -103,14 +119,18 @@ export class GroupCommitter {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    if (this.failure) {
+      for (const write of batch) write.reject(this.failure);
+      return;
+    }
     const started = performance.now();
     let committed: CommittedWrite[];
     try {
       committed = this.runOptimistically(batch) ?? this.runWithSavepoints(batch);
     } catch (error) {
       // The transaction itself failed (I/O error, disk full, lock timeout): nothing in it is durable.
-      if (this.db.inTransaction) this.rollback.run();
-      for (const write of batch) write.reject(error);
+      const refusal = this.rollBackFailedTransaction(error);
+      for (const write of batch) write.reject(refusal);
       return;
     }
     const commitMs = performance.now() - started;
@@ -118,9 +138,41 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.lastBatchSize = batch.length;
     this.stats.lastCommitMs = commitMs;
-    for (const observer of this.observers) observer(batch.length, commitMs);
     this.awaitingSync.push(...committed);
+    this.tellObservers(batch.length, commitMs);
     void this.syncWal();
+  }
+
+  /**
+   * Ends a transaction that failed, returning what its writes are refused with. A connection that
+   * stays inside it (ROLLBACK failed too) holds the write lock and state nobody can vouch for:
+   * the committer fails for good rather than run the next batch inside it.
+   */
+  private rollBackFailedTransaction(error: unknown): unknown {
+    let rollbackError: unknown;
+    if (this.db.inTransaction) {
+      try {
+        this.rollback.run();
+      } catch (caught) {
+        rollbackError = caught;
+      }
+    }
+    if (this.db.inTransaction) {
+      const why = (rollbackError as Error | undefined)?.message ?? (error as Error).message;
+      return this.fail(`a failed transaction could not be rolled back (${why})`, rollbackError ?? error);
+    }
+    return asStoreError(error);
+  }
+
+  /** Observers are metrics: one that throws must not change what any write returns. */
+  private tellObservers(batchSize: number, commitMs: number): void {
+    for (const observer of this.observers) {
+      try {
+        observer(batchSize, commitMs);
+      } catch {
+        // Ignored: the batch is committed whatever an observer does.
+      }
+    }
   }
 
   private apply(write: PendingWrite): unknown {
@@ -171,26 +223,47 @@ export class GroupCommitter {
   private syncWal(): Promise<void> {
     if (this.syncing) return this.syncing;
     this.syncing = (async () => {
-      while (this.awaitingSync.length > 0) {
+      while (this.awaitingSync.length > 0 && !this.failure) {
         const covered = this.awaitingSync;
         this.awaitingSync = [];
-        let syncError: unknown = null;
         try {
           await this.wal.sync();
-          this.stats.fsyncs += 1;
         } catch (error) {
-          syncError = error;
+          const failure = this.fail(`the data could not be synced to disk (fsync failed: ${(error as Error).message})`, error);
+          for (const { write } of covered) write.reject(failure);
+          break;
         }
+        this.stats.fsyncs += 1;
         for (const { write, outcome } of covered) {
-          if (syncError) write.reject(syncError);
-          else if (outcome.ok) write.resolve(outcome.value);
+          if (outcome.ok) write.resolve(outcome.value);
           else write.reject(outcome.error);
         }
       }
       this.syncing = null;
+      // Writes that gathered during the fsync; runBatch settles each of them and never throws.
       this.runBatch();
     })();
     return this.syncing;
+  }
+
+  /**
+   * Stops the committer for good: every write waiting (to run, or for its fsync) and every later
+   * one is refused with a StoreUnavailableError saying why and that pushlink must be restarted.
+   */
+  private fail(why: string, cause: unknown): StoreUnavailableError {
+    if (this.failure) return this.failure;
+    const failure = new StoreUnavailableError(`${why}; pushlink must be restarted`, { cause });
+    this.failure = failure;
+    const waiting = [...this.pending, ...this.awaitingSync.map(({ write }) => write)];
+    this.pending = [];
+    this.awaitingSync = [];
+    for (const write of waiting) write.reject(failure);
+    try {
+      this.onFailure(failure);
+    } catch {
+      // Whoever is told cannot undo the failure; the writes are settled either way.
+    }
+    return failure;
   }
 
   /** Commits and syncs everything accepted so far; later writes are refused. */

@@ -9,6 +9,12 @@ export interface BatchRunner<I, O> {
   runGroup(inputs: I[]): Promise<O[]>;
   /** Runs one input on its own (used alone, and to isolate a failure inside a group). */
   runOne(input: I): Promise<O>;
+  /**
+   * Whether running each input alone may tell a failed group's inputs apart (true unless given).
+   * False for a failure that is no input's (a database that does not answer): each would wait and
+   * fail in turn, the last after all the others.
+   */
+  isolatesFailure?(error: unknown): boolean;
 }
 
 interface Waiting<I, O> {
@@ -56,7 +62,11 @@ export class OrgWriteBatcher<I, O> {
     try {
       const outputs = await this.runner.runGroup(group.map((w) => w.input));
       group.forEach((w, i) => w.resolve(outputs[i]!));
-    } catch {
+    } catch (error) {
+      if (this.runner.isolatesFailure?.(error) === false) {
+        for (const w of group) w.reject(error);
+        return;
+      }
       // One input failed and rolled the group back: run each alone so only it gets the error.
       for (const w of group) await this.runner.runOne(w.input).then(w.resolve, w.reject);
     }

@@ -4,6 +4,7 @@ import {
   SQL,
   apiKeyValues,
   asStoreError,
+  connectionLost,
   query,
   serviceAccountValues,
   toApiKey,
@@ -23,11 +24,14 @@ import {
   type SourceLinkRow,
   type SourceLinkWithdrawalRow,
   type SourceProjectRow,
+  type Statement,
 } from './postgresStatements.js';
 import { sourceLinkValues } from './columns.js';
 import { OrgWriteBatcher } from './orgWriteBatcher.js';
 import { takeToken } from './tokenBucket.js';
 import {
+  PRUNE_CHUNK_ROWS,
+  RETIRED_LINK_KEY_RETENTION_MS,
   StoreUnavailableError,
   type ApiKeyRecord,
   type CommitObserver,
@@ -58,7 +62,38 @@ const MIGRATION_LOCK = 1;
 const BOOTSTRAP_LOCK = 2;
 
 const POOL_SIZE = 10;
+/** Opening a connection, or waiting for a free one in the pool. */
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The longest a request's statement may run, waiting for locks included (PostgreSQL's
+ * statement_timeout), so a session that holds an org's row lock, or a runaway query, makes
+ * requests fail with 503 instead of hanging them. Far above anything a healthy request takes (a
+ * link replacement that queues behind others of its org is milliseconds), below what a client
+ * waits for an answer. It also bounds the bootstrap lock wait at start. Migrations run without
+ * it (see open()). No separate lock_timeout: this one already counts lock waits, and a shorter one
+ * would only fail a link replacement queued behind a busy org sooner.
+ */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * Client side, how long after the statement timeout this process still waits for an answer: a
+ * statement the server cancelled answers at once, so silence this long means the network or the
+ * server is gone (a blackholed route), which no server-side timeout can report.
+ */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+/**
+ * PostgreSQL ends a session of ours left idle inside a transaction this long, releasing its
+ * locks, should this process stall or lose the network mid-transaction (its transactions never
+ * wait on anything but the database).
+ */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+export interface PostgresStoreOptions {
+  /** STATEMENT_TIMEOUT_MS unless given (tests use a short one). */
+  statementTimeoutMs?: number;
+  /** The statement timeout plus a margin unless given. */
+  queryTimeoutMs?: number;
+}
 
 /** The URL without its password, for messages. */
 export function describeDatabaseUrl(url: string): string {
@@ -88,6 +123,8 @@ export class PostgresStore implements Store {
     const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
       (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
     this.linkReplacements = new OrgWriteBatcher({
+      // A database that does not answer fails each alone as it failed the group: say so at once.
+      isolatesFailure: (error) => !(error instanceof StoreUnavailableError),
       runOne: async (key) => {
         const started = performance.now();
         const row = await replace(this.pool, key);
@@ -107,33 +144,50 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Connects, migrates to the current schema (once, even with several instances starting at once). */
-  static async open(databaseUrl: string): Promise<PostgresStore> {
+  /**
+   * Connects, migrates to the current schema (once, even with several instances starting at once).
+   * Migrations run on a connection of their own without the request timeouts: building an index on
+   * a large table may take longer, and waiting for another instance's migration must not fail.
+   */
+  static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const migrator = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'pushlink' });
+    // A connection lost between statements is reported by the next one; without a listener the
+    // client's error event would end the process.
+    migrator.on('error', () => {});
+    try {
+      await migrator.connect();
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
+    }
+    try {
+      await migrate(migrator);
+    } finally {
+      await migrator.end();
+    }
+    const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'pushlink',
+      statement_timeout: statementTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      // Notices a peer that vanished on an idle connection, so it is not handed out.
+      keepAlive: true,
     });
     // An idle connection that breaks (a server restart) is dropped by the pool; the next query
     // opens a new one. Without a listener the error would end the process.
     pool.on('error', () => {});
+    return new PostgresStore(pool);
+  }
+
+  /** A connection of the pool for a transaction; a pool that cannot give one in time is unavailable. */
+  private async connect(): Promise<pg.PoolClient> {
     try {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
-      }
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
-      return new PostgresStore(pool);
+      return await this.pool.connect();
     } catch (error) {
-      await pool.end();
-      throw error;
+      throw asStoreError(error);
     }
   }
 
@@ -145,9 +199,16 @@ export class PostgresStore implements Store {
     return result;
   }
 
+  /** Observers are metrics: one that throws must not turn a committed write into a failure. */
   private committed(writes: number, started: number): void {
     const ms = performance.now() - started;
-    for (const observer of this.commitObservers) observer(writes, ms);
+    for (const observer of this.commitObservers) {
+      try {
+        observer(writes, ms);
+      } catch {
+        // Ignored: the transaction is committed whatever an observer does.
+      }
+    }
   }
 
   observeCommits(observer: CommitObserver): () => void {
@@ -155,23 +216,28 @@ export class PostgresStore implements Store {
     return () => this.commitObservers.delete(observer);
   }
 
-  /** `writes`: how many writes the transaction holds, as commit observers are told. */
+  /** `writes`: how many writes the transaction holds, as commit observers are told; 0 for a read, which they are not told of. */
   private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN', writes = 1): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
+    let result: T;
+    const started = performance.now();
     try {
-      const started = performance.now();
       await client.query(begin);
-      const result = await run(client);
+      result = await run(client);
       await client.query('COMMIT');
-      this.committed(writes, started);
-      return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // A connection that cannot roll back, or that lost the server, is closed (release(broken)),
+      // which ends the transaction; a ROLLBACK on a silent one would only wait its own timeout.
+      if (connectionLost(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw asStoreError(error);
     } finally {
       client.release(broken);
     }
+    // Only after COMMIT, outside the try: nothing here can roll back or fail a committed transaction.
+    if (writes > 0) this.committed(writes, started);
+    return result;
   }
 
   async createOrg(org: Org): Promise<void> {
@@ -202,10 +268,12 @@ export class PostgresStore implements Store {
    * its session and the lock with it.
    */
   async withBootstrapLock<T>(run: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let broken: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, BOOTSTRAP_LOCK]);
+      await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, BOOTSTRAP_LOCK]).catch((error: unknown) => {
+        throw asStoreError(error);
+      });
       try {
         return await run();
       } finally {
@@ -236,12 +304,18 @@ export class PostgresStore implements Store {
     return (await query<ApiKeyRow>(this.pool, SQL.listApiKeys, [orgId])).rows.map(toApiKey);
   }
 
+  /**
+   * Under the org's row lock, as replace_link and deleteLink take it, so a rotation racing the
+   * delete of a link key goes first or waits; and one statement deletes, so only a key that was
+   * really deleted here answers true and is recorded as retired (a key a rotation just deleted is
+   * recorded ROTATED, once).
+   */
   async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
     return this.transaction(async (client) => {
-      const { rows } = await query<{ id: string; purpose: string }>(client, SQL.findApiKeyInOrg, [orgId, publicKey]);
-      if (!rows[0]) return false;
-      await query(client, SQL.deleteApiKeyById, [rows[0].id]);
-      if (rows[0].purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
+      await query(client, SQL.lockOrg, [orgId]);
+      const { rows, rowCount } = await query<{ purpose: string }>(client, SQL.deleteApiKeyInOrg, [orgId, publicKey]);
+      if (rowCount !== 1) return false;
+      if (rows[0]!.purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
       return true;
     });
   }
@@ -285,8 +359,8 @@ export class PostgresStore implements Store {
     });
   }
 
-  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
-    const { rows } = await query<RetiredLinkKeyRow>(this.pool, SQL.findRetiredLinkKey, [publicKey]);
+  async findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const { rows } = await query<RetiredLinkKeyRow>(this.pool, SQL.findRetiredLinkKey, [orgId, publicKey]);
     return rows[0] && toRetiredLinkKey(rows[0]);
   }
 
@@ -380,7 +454,7 @@ export class PostgresStore implements Store {
         byId.get(row.project_id)?.migrationHosts.push(row.hostname);
       }
       return { version: version[0] ? Number(version[0].inventory_version) : 0, projects };
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 0);
   }
 
   /** Under the org's row lock, as deleting a link takes it, so the link replaced is the one read. */
@@ -465,15 +539,31 @@ export class PostgresStore implements Store {
     return (await query<{ value: Buffer }>(this.pool, SQL.getSecret, [name])).rows[0]!.value;
   }
 
-  async pruneExpired(nowMs: number): Promise<void> {
-    await this.write(SQL.pruneNonceUses, [nowMs]);
-    await this.write(SQL.pruneRevokedTokens, [nowMs]);
+  /** Each chunk is one statement, so one transaction: no lock is held across chunks. */
+  async pruneExpired(nowMs: number, options: { chunkRows?: number } = {}): Promise<void> {
+    const chunkRows = options.chunkRows ?? PRUNE_CHUNK_ROWS;
+    const chunks: Array<[Statement, unknown]> = [
+      [SQL.pruneNonceUses, nowMs],
+      [SQL.pruneRevokedTokens, nowMs],
+      [SQL.pruneRetiredLinkKeys, new Date(nowMs - RETIRED_LINK_KEY_RETENTION_MS)],
+    ];
+    for (const [statement, before] of chunks) {
+      // A short chunk was the last (or another instance prunes the rest); closing stops quietly.
+      while (!this.closed && (await this.write(statement, [before, chunkRows])).rowCount === chunkRows);
+    }
   }
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('the store is closed');
-    const { rows } = await query<{ v: number }>(this.pool, SQL.schemaVersion);
-    if (rows[0]!.v !== POSTGRES_SCHEMA_VERSION) throw new Error(`schema version ${rows[0]!.v}, expected ${POSTGRES_SCHEMA_VERSION}`);
+    const { rows } = await query<{ latest: number; known: number }>(this.pool, SQL.schemaVersion, [POSTGRES_MIGRATIONS.map((m) => m.version)]);
+    // Ready on a schema a newer release extended: steps are additive by policy (README, Several
+    // instances), so during a rolling upgrade the first new instance's migration leaves the old
+    // ones in service. Unready only when a step this code needs is missing (not migrated yet).
+    if (rows[0]!.known !== POSTGRES_MIGRATIONS.length) {
+      throw new Error(
+        `database schema is at version ${rows[0]!.latest} (${rows[0]!.known} of the ${POSTGRES_MIGRATIONS.length} steps this code needs), expected version ${POSTGRES_SCHEMA_VERSION} or later`,
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -508,7 +598,7 @@ async function recordWithdrawal(client: pg.PoolClient, link: SourceLinkRow, reco
  * Applies missing schema steps in one transaction under an advisory lock: instances starting at
  * once migrate one after the other, and the later ones find nothing left to do.
  */
-async function migrate(client: pg.PoolClient): Promise<void> {
+async function migrate(client: pg.ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATION_LOCK]);

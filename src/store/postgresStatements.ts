@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  StoreUnavailableError,
   UniqueViolationError,
   type ApiKeyRecord,
   type LinkRecord,
@@ -182,12 +183,14 @@ export const SQL = {
     text: `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   },
   findApiKeyByPublicKey: { name: 'find-api-key', text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE public_key = $1` },
-  findApiKeyInOrg: { name: 'find-api-key-in-org', text: 'SELECT id, purpose FROM api_keys WHERE org_id = $1 AND public_key = $2' },
   listApiKeys: {
     name: 'list-api-keys',
     text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY created_at, public_key`,
   },
-  deleteApiKeyById: { name: 'delete-api-key', text: 'DELETE FROM api_keys WHERE id = $1' },
+  deleteApiKeyInOrg: {
+    name: 'delete-api-key-in-org',
+    text: 'DELETE FROM api_keys WHERE org_id = $1 AND public_key = $2 RETURNING purpose',
+  },
   insertServiceAccount: {
     name: 'insert-service-account',
     text: `INSERT INTO service_accounts (${SERVICE_ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -237,8 +240,23 @@ export const SQL = {
   updateBucket: { name: 'update-bucket', text: 'UPDATE rate_limit_buckets SET tokens = $2, refilled_at = $3 WHERE bucket = $1' },
   getSecret: { name: 'get-secret', text: 'SELECT value FROM server_secrets WHERE name = $1' },
   insertSecret: { name: 'insert-secret', text: 'INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING' },
-  pruneNonceUses: { name: 'prune-nonce-uses', text: 'DELETE FROM digest_nonce_uses WHERE expires_at < $1' },
-  pruneRevokedTokens: { name: 'prune-revoked-tokens', text: 'DELETE FROM revoked_access_tokens WHERE expires_at < $1' },
+  // One chunk each: ($1 expired before, at most $2 rows), found through the expiry index. SKIP
+  // LOCKED: instances pruning at once take different rows instead of waiting for each other.
+  pruneNonceUses: {
+    name: 'prune-nonce-uses',
+    text: `DELETE FROM digest_nonce_uses WHERE (nonce, nc) IN
+             (SELECT nonce, nc FROM digest_nonce_uses WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  pruneRevokedTokens: {
+    name: 'prune-revoked-tokens',
+    text: `DELETE FROM revoked_access_tokens WHERE jti IN
+             (SELECT jti FROM revoked_access_tokens WHERE expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
+  pruneRetiredLinkKeys: {
+    name: 'prune-retired-link-keys',
+    text: `DELETE FROM retired_link_keys WHERE seq IN
+             (SELECT seq FROM retired_link_keys WHERE retired_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  },
   putAtlasInventory: {
     name: 'put-atlas-inventory',
     text: `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
@@ -327,22 +345,49 @@ export const SQL = {
              last_synced_at = CASE WHEN $1 = 'SYNCED' THEN $4 ELSE last_synced_at END
            WHERE org_id = $5 AND link_id = $6`,
   },
-  schemaVersion: { name: 'schema-version', text: 'SELECT max(version) AS v FROM schema_migrations' },
+  // $1: the versions of the steps this code knows; `known` counts those that are applied.
+  schemaVersion: {
+    name: 'schema-version',
+    text: 'SELECT max(version) AS latest, count(*) FILTER (WHERE version = ANY($1::int[]))::int AS known FROM schema_migrations',
+  },
   retireLinkKey: {
     name: 'retire-link-key',
     text: "INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES ($1, $2, $3, 'DELETED')",
   },
   findRetiredLinkKey: {
     name: 'find-retired-link-key',
-    text: 'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = $1 ORDER BY seq DESC LIMIT 1',
+    text: 'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE org_id = $1 AND public_key = $2 ORDER BY seq DESC LIMIT 1',
   },
 } as const;
 
 export type Statement = (typeof SQL)[keyof typeof SQL];
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/**
+ * SQLSTATEs that say the database cannot serve now, not that the request is wrong: a statement or
+ * lock wait that timed out, a connection lost or refused, a server shutting down or out of
+ * resources (class 53). They answer 503.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|53...|57014|55P03|25P03|57P0[1235])$/;
+/** Errors of the client library and of Node's sockets with the same meaning, which carry no SQLSTATE. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const CONNECTION_ERROR_MESSAGE = /^(Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/** The connection that saw `error` cannot be trusted to answer again (no SQLSTATE came back). */
+export function connectionLost(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return connectionLost(error.cause);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  return error instanceof Error && typeof code !== 'string' && CONNECTION_ERROR_MESSAGE.test(error.message);
+}
+
 export function asStoreError(error: unknown): unknown {
-  if ((error as { code?: string } | null)?.code === '23505') return new UniqueViolationError((error as Error).message);
+  if (error instanceof StoreUnavailableError || error instanceof UniqueViolationError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '23505') return new UniqueViolationError((error as Error).message);
+  if ((typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) || connectionLost(error)) {
+    return new StoreUnavailableError(`PostgreSQL did not answer: ${(error as Error).message}`, { cause: error });
+  }
   return error;
 }
 

@@ -44,6 +44,7 @@ import type {
   SourceProject,
   Store,
 } from './store.js';
+import { PRUNE_CHUNK_ROWS, RETIRED_LINK_KEY_RETENTION_MS, StoreUnavailableError } from './store.js';
 
 export const SQLITE_FILE_NAME = 'pushlink.db';
 
@@ -55,15 +56,19 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database;
   readonly committer: GroupCommitter;
-  private readonly statements: Statements;
+  private statements: Statements;
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
   private readonly tokenSubjects: TurnValidatedCache<{ account: ServiceAccountRecord | undefined; revoked: boolean }>;
+  /** Set when group commit failed for good (a failed fsync): every operation then fails with it. */
+  private failure: StoreUnavailableError | undefined;
+  private readonly failureListeners = new Set<(failure: StoreUnavailableError) => void>();
+  private closing = false;
 
   private constructor(db: Database, file: string) {
     this.db = db;
     this.statements = prepareStatements(db);
-    this.committer = new GroupCommitter(db, this.statements, `${file}-wal`);
+    this.committer = new GroupCommitter(db, this.statements, `${file}-wal`, (failure) => this.failed(failure));
     const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
     this.orgs = new TurnValidatedCache(watch);
     this.apiKeys = new TurnValidatedCache(watch);
@@ -73,6 +78,7 @@ export class SqliteStore implements Store {
   static open(dataDir: string): SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, SQLITE_FILE_NAME);
+    restrictDatabaseFiles(file);
     const db = new BetterSqlite3(file);
     try {
       configureConnection(db);
@@ -84,6 +90,38 @@ export class SqliteStore implements Store {
       db.close();
       throw error;
     }
+  }
+
+  /**
+   * The caches may hold what the failed batch changed (a deleted key, a revoked token), and this
+   * store's own commits do not move data_version: they are emptied, and every read refuses from
+   * now on, so nothing the failed batch undid keeps authenticating. Reads all go through
+   * `statements` (the committer keeps its own reference), so replacing them refuses every read,
+   * present and future, with the failure.
+   */
+  private failed(failure: StoreUnavailableError): void {
+    this.failure = failure;
+    this.statements = new Proxy({} as Statements, {
+      get() {
+        throw failure;
+      },
+    });
+    this.orgs.clear();
+    this.apiKeys.clear();
+    this.tokenSubjects.clear();
+    for (const listener of this.failureListeners) {
+      try {
+        listener(failure);
+      } catch {
+        // A listener (a log line) cannot change the failure.
+      }
+    }
+  }
+
+  observeFailure(listener: (failure: StoreUnavailableError) => void): () => void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   async createOrg(org: Org): Promise<void> {
@@ -273,8 +311,8 @@ export class SqliteStore implements Store {
     return this.committer.write('recordSourceLinkSync', orgId, linkId, sync);
   }
 
-  async findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined> {
-    const row = this.statements.findRetiredLinkKey.get(publicKey) as RetiredLinkKeyRow | undefined;
+  async findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined> {
+    const row = this.statements.findRetiredLinkKey.get(orgId, publicKey) as RetiredLinkKeyRow | undefined;
     return row && toRetiredLinkKey(row);
   }
 
@@ -308,15 +346,34 @@ export class SqliteStore implements Store {
     return Buffer.from(await this.committer.write('getOrCreateSecret', name, create()));
   }
 
-  async pruneExpired(nowMs: number): Promise<void> {
-    await this.committer.write('pruneExpired', nowMs);
+  /**
+   * Each chunk is a write of its own: group commit runs it in a batch with the requests' writes,
+   * and awaiting it gives the event loop back, so pruning never holds either for long.
+   */
+  async pruneExpired(nowMs: number, options: { chunkRows?: number } = {}): Promise<void> {
+    const chunkRows = options.chunkRows ?? PRUNE_CHUNK_ROWS;
+    const retiredBefore = new Date(nowMs - RETIRED_LINK_KEY_RETENTION_MS).toISOString();
+    const chunks = [
+      () => this.committer.write('pruneNonceUses', nowMs, chunkRows),
+      () => this.committer.write('pruneRevokedTokens', nowMs, chunkRows),
+      () => this.committer.write('pruneRetiredLinkKeys', retiredBefore, chunkRows),
+    ];
+    for (const chunk of chunks) {
+      // A short chunk was the last; closing stops pruning quietly (the next run picks it up).
+      while (!this.closing && (await chunk()) === chunkRows);
+    }
   }
 
   async ping(): Promise<void> {
+    if (this.failure) throw this.failure;
     if (!this.db.open) throw new Error('the database is closed');
     const row = this.statements.schemaVersion.get() as { latest: number; known: number };
-    if (row.latest !== SQLITE_SCHEMA_VERSION || row.known !== SQLITE_SCHEMA_STEPS) {
-      throw new Error(`database schema is at version ${row.latest} (${row.known} of ${SQLITE_SCHEMA_STEPS} steps), expected ${SQLITE_SCHEMA_VERSION}`);
+    // Ready on a schema a newer release extended (an admin command of a newer release on the same
+    // data dir): steps are additive by policy. Unready only when a step this code needs is missing.
+    if (row.known !== SQLITE_SCHEMA_STEPS) {
+      throw new Error(
+        `database schema is at version ${row.latest} (${row.known} of the ${SQLITE_SCHEMA_STEPS} steps this code needs), expected version ${SQLITE_SCHEMA_VERSION} or later`,
+      );
     }
   }
 
@@ -326,8 +383,35 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.closing = true;
     await this.committer.close();
     this.db.close();
+  }
+}
+
+/**
+ * The database holds the JWT signing key, the digest nonce key and every HA1: its files are the
+ * owner's alone. mkdirSync's mode only applies to a directory it creates (a data dir that already
+ * existed may be world-readable), and SQLite creates files with the process umask (0644 usually).
+ * So the database file is created 0600 before SQLite opens it (SQLite gives the -wal and -shm
+ * files it creates the database file's permissions), and the files of an older install are
+ * narrowed to 0600.
+ */
+function restrictDatabaseFiles(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  for (const existing of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(existing).mode & 0o077) !== 0) fs.chmodSync(existing, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: no such file (yet). EPERM: another user's file (an admin command run as someone
+      // with access to it); the owner's server narrows it when it opens the store.
+      if (code !== 'ENOENT' && code !== 'EPERM') throw error;
+    }
   }
 }
 

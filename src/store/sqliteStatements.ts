@@ -206,7 +206,7 @@ export function prepareStatements(db: Database) {
     retireLinkKey: p('INSERT INTO retired_link_keys (public_key, org_id, retired_at, reason) VALUES (?, ?, ?, ?)'),
     // The latest record wins should a public key ever be minted again after it was retired.
     findRetiredLinkKey: p(
-      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE public_key = ? ORDER BY rowid DESC LIMIT 1',
+      'SELECT public_key, org_id, retired_at, reason FROM retired_link_keys WHERE org_id = ? AND public_key = ? ORDER BY rowid DESC LIMIT 1',
     ),
     revokeAccessToken: p('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?)'),
     isAccessTokenRevoked: p('SELECT 1 FROM revoked_access_tokens WHERE jti = ?'),
@@ -220,8 +220,16 @@ export function prepareStatements(db: Database) {
     ),
     getSecret: p('SELECT value FROM server_secrets WHERE name = ?'),
     insertSecretIfAbsent: p('INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)'),
-    pruneNonceUses: p('DELETE FROM digest_nonce_uses WHERE expires_at < ?'),
-    pruneRevokedTokens: p('DELETE FROM revoked_access_tokens WHERE expires_at < ?'),
+    // One chunk each: (expired before, at most this many rows), found through the expiry index.
+    pruneNonceUses: p(
+      'DELETE FROM digest_nonce_uses WHERE (nonce, nc) IN (SELECT nonce, nc FROM digest_nonce_uses WHERE expires_at < ? LIMIT ?)',
+    ),
+    pruneRevokedTokens: p(
+      'DELETE FROM revoked_access_tokens WHERE jti IN (SELECT jti FROM revoked_access_tokens WHERE expires_at < ? LIMIT ?)',
+    ),
+    pruneRetiredLinkKeys: p(
+      'DELETE FROM retired_link_keys WHERE rowid IN (SELECT rowid FROM retired_link_keys WHERE retired_at < ? LIMIT ?)',
+    ),
     putAtlasInventory: p(
       `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)
        SELECT @orgId, @apiKeyId, @projects, @receivedAt

@@ -207,9 +207,18 @@ export const sqliteWrites = {
     return (s.getSecret.get(name) as { value: Buffer }).value;
   },
 
-  pruneExpired(s: Statements, nowMs: number): void {
-    s.pruneNonceUses.run(nowMs);
-    s.pruneRevokedTokens.run(nowMs);
+  // One chunk of pruning each (sqlite.ts runs them until a chunk comes back short): how many rows went.
+  pruneNonceUses(s: Statements, nowMs: number, limit: number): number {
+    return s.pruneNonceUses.run(nowMs, limit).changes;
+  },
+
+  pruneRevokedTokens(s: Statements, nowMs: number, limit: number): number {
+    return s.pruneRevokedTokens.run(nowMs, limit).changes;
+  },
+
+  /** `retiredBefore`: an ISO instant, as retired_at is stored (ISO strings of one format sort as time). */
+  pruneRetiredLinkKeys(s: Statements, retiredBefore: string, limit: number): number {
+    return s.pruneRetiredLinkKeys.run(retiredBefore, limit).changes;
   },
 };
 

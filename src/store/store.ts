@@ -155,6 +155,23 @@ export interface RetiredLinkKey {
   reason: LinkKeyRetirement;
 }
 
+/**
+ * Rows one pruning statement deletes at most. On SQLite (3M replay records, 300,000 expired),
+ * deleting them in one statement held the event loop for 270-760 ms; a chunk of this size holds
+ * it about 10 ms (25 ms when the expired rows lie scattered across the table), and the requests'
+ * writes run between chunks.
+ */
+export const PRUNE_CHUNK_ROWS = 1000;
+
+/**
+ * How long the record of a retired link key is kept. Every link-token create retires the org's
+ * previous key, so kept for ever the records would grow without end. They only let `pushlink token
+ * inspect` say superseded or deleted rather than unknown, and a link-token is pasted within hours
+ * of its creation: a quarter answers any question about one still being asked.
+ */
+export const RETIRED_LINK_KEY_RETENTION_DAYS = 90;
+export const RETIRED_LINK_KEY_RETENTION_MS = RETIRED_LINK_KEY_RETENTION_DAYS * 86_400_000;
+
 /** Called after each committed write transaction with how many writes it held and how long it took. */
 export type CommitObserver = (batchSize: number, commitMs: number) => void;
 
@@ -211,11 +228,13 @@ export interface Store {
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
   deleteLink(orgId: string): Promise<boolean>;
   /**
-   * The record of a link key that was rotated away or deleted, if this store ever held it. For
-   * rare, offline use (token inspect): a back end may keep the records append-only and scan them,
-   * so the hot write (every rotation adds one) stays cheap.
+   * The record of the org's link key with this public key that was rotated away or deleted, if
+   * this store held it and retired it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired
+   * drops older records). For rare, offline use (token inspect, which knows the org from the token):
+   * found through an index on the org, which every rotation appends to at its org's end, where one
+   * on the (random) public key would take an insert at a random place on that hot write.
    */
-  findRetiredLinkKey(publicKey: string): Promise<RetiredLinkKey | undefined>;
+  findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined>;
 
   // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
   // key: the moment the link is replaced or deleted (or its key deleted), it is no longer read.
@@ -274,11 +293,27 @@ export interface Store {
    */
   getOrCreateSecret(name: string, create: () => Buffer): Promise<Buffer>;
 
-  /** Drops replay records and revocations that can no longer matter. */
-  pruneExpired(nowMs: number): Promise<void>;
+  /**
+   * Drops replay records and revocations that can no longer matter, and the records of link keys
+   * retired more than RETIRED_LINK_KEY_RETENTION_DAYS ago. In chunks of at most `chunkRows` rows
+   * (PRUNE_CHUNK_ROWS unless told), each its own statement and transaction, found through an index
+   * on the expiry (or retirement) time: however much has expired, no step holds the database, or
+   * with SQLite the event loop, for long, and other writes run between the chunks.
+   */
+  pruneExpired(nowMs: number, options?: { chunkRows?: number }): Promise<void>;
 
-  /** Cheap round trip that proves the store answers and its schema is the one this code expects; throws otherwise. */
+  /**
+   * Cheap round trip that proves the store answers and its schema has every step this code needs
+   * (a newer schema is fine: steps are additive); throws otherwise.
+   */
   ping(): Promise<void>;
+
+  /**
+   * Optional: calls `listener` once when the store stops serving for good (SQLite after a failed
+   * fsync), with the StoreUnavailableError every operation then fails with; at once when it
+   * already has. Returns a function that stops the call. Back ends that never stop may leave it out.
+   */
+  observeFailure?(listener: (failure: StoreUnavailableError) => void): () => void;
 
   /**
    * Optional: reports each committed write transaction (for metrics). Returns a function that
@@ -290,10 +325,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Thrown when a store cannot be opened because its database does not answer. */
+/**
+ * Thrown when the store cannot serve: its database does not answer (in time), or the store stopped
+ * for good (SQLite after a failed fsync). The HTTP layer answers 503.
+ */
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StoreUnavailableError';
   }
 }

@@ -82,6 +82,19 @@ describe('pushlink token inspect', () => {
     assert.equal(JSON.parse((await runCli(['token', 'inspect', first, '--data-dir', dir, '--json'])).stdout).status.state, 'superseded');
   });
 
+  it('says honestly what unknown means: no record, never issued here or retired longer ago than records are kept', async () => {
+    const token = Buffer.from(
+      JSON.stringify({ orgId: boot.orgId, orgName: 'pushlink', privateApiKey: '00000000-1111-4222-8333-444444449876', publicApiKey: 'qqqqqqqq' }),
+    ).toString('base64');
+    const res = await runCli(['token', 'inspect', token, '--data-dir', dir]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(
+      res.stdout,
+      /status +unknown: not this organization's current link key, and no record of it is kept: never issued here \(a token from another server\?\) or retired more than 90 days ago \(retired link keys are kept 90 days\)\n/,
+    );
+    assert.deepEqual(JSON.parse((await runCli(['token', 'inspect', token, '--data-dir', dir, '--json'])).stdout).status, { state: 'unknown' });
+  });
+
   it('refuses garbage with a clear message and exit code 1, whatever the input', async () => {
     const cases: Array<[string, RegExp]> = [
       ['definitely not base64!', /not standard base64/],

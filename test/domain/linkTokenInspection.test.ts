@@ -7,6 +7,7 @@ import { encodeLinkToken, issueLinkToken, revokeLink } from '../../src/domain/li
 import { linkKeyStatus, showLinkToken } from '../../src/domain/linkTokenInspection.js';
 import { createOrg } from '../../src/domain/orgs.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { RETIRED_LINK_KEY_RETENTION_DAYS, RETIRED_LINK_KEY_RETENTION_MS } from '../../src/store/store.js';
 import { tempDir } from '../helpers/server.js';
 
 describe('link-token inspection', () => {
@@ -62,5 +63,17 @@ describe('link-token inspection', () => {
     assert.equal((await linkKeyStatus(store, { ...link, publicApiKey: 'qqqqqqqq' })).state, 'unknown');
     await issueLinkToken(store, org.id, []);
     assert.equal((await linkKeyStatus(store, { ...link, orgId: other.id })).state, 'unknown', 'a retired key of another org');
+  });
+
+  it(`says unknown for a key retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago, once its record is pruned`, async () => {
+    const org = await createOrg(store, 'Three');
+    const old = showLinkToken((await issueLinkToken(store, org.id, [])).linkToken).contents;
+    await issueLinkToken(store, org.id, []);
+    const retired = await linkKeyStatus(store, old);
+    assert.equal(retired.state, 'superseded');
+    await store.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS - 1);
+    assert.equal((await linkKeyStatus(store, old)).state, 'superseded', 'kept for the whole retention');
+    await store.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS + 1);
+    assert.deepEqual(await linkKeyStatus(store, old), { state: 'unknown' });
   });
 });

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { bootstrapIfEmpty } from '../../src/domain/bootstrap.js';
 import { READINESS_TIMEOUT_MS } from '../../src/routes/probes.js';
+import { SQLITE_SCHEMA_VERSION } from '../../src/store/migrations/sqlite.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { request } from '../helpers/http.js';
+import { injectFsyncFailure } from '../helpers/fsync.js';
+import { ATLAS_JSON, digestRequest, request } from '../helpers/http.js';
 import { startServer, tempDir } from '../helpers/server.js';
 
 // /healthz and /readyz: no auth, no rate limit, JSON; /readyz follows the store.
@@ -41,16 +47,19 @@ describe('probes', () => {
     }
   });
 
-  it('turns /readyz to 503 when the schema is not the one this code expects, and back when it is', async () => {
+  it('stays ready on a newer schema (additive steps), turns /readyz to 503 while a step the code needs is missing, and back', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     const server = await startServer({ dataDir: dir }, { store });
     try {
       store.db.prepare("INSERT INTO schema_migrations VALUES (999, '2030-01-01T00:00:00.000Z')").run();
+      assert.equal((await request(`${server.url}/readyz`)).status, 200, 'a newer release migrated: still ready');
+      const step = store.db.prepare('SELECT * FROM schema_migrations WHERE version = ?').get(SQLITE_SCHEMA_VERSION);
+      store.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(SQLITE_SCHEMA_VERSION);
       const ready = await request(`${server.url}/readyz`);
       assert.equal(ready.status, 503);
-      assert.match(ready.json.reason, /schema is at version 999/);
-      store.db.prepare('DELETE FROM schema_migrations WHERE version = 999').run();
+      assert.match(ready.json.reason, new RegExp(`steps this code needs\\), expected version ${SQLITE_SCHEMA_VERSION} or later$`));
+      store.db.prepare('INSERT INTO schema_migrations VALUES (@version, @applied_at)').run(step);
       assert.equal((await request(`${server.url}/readyz`)).status, 200);
     } finally {
       await server.close();
@@ -78,6 +87,49 @@ describe('probes', () => {
       assert.ok(waited >= READINESS_TIMEOUT_MS - 50 && waited < READINESS_TIMEOUT_MS + 2000, `waited ${waited} ms`);
     } finally {
       await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a failed fsync (SQLite): logs it once, answers 503 to every call and /readyz 503 saying to restart', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const boot = (await bootstrapIfEmpty(store, 'Org', async () => {}))!;
+    let log = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    const app = await buildApp({ ...DEFAULT_CONFIG, dataDir: dir, logLevel: 'silent' }, store, { logger: { level: 'info', stream } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    try {
+      const getOrgs = () => digestRequest(`${url}/api/atlas/v2/orgs`, boot.apiKey, { headers: { accept: ATLAS_JSON } });
+      assert.equal((await getOrgs()).status, 200);
+      let failing = true;
+      await injectFsyncFailure(t, () => failing);
+      // Every digest call records its nonce use: the write whose fsync fails.
+      const failed = await getOrgs();
+      assert.equal(failed.status, 503, failed.text);
+      assert.equal(failed.json.errorCode, 'SERVICE_UNAVAILABLE');
+      failing = false;
+      assert.equal((await getOrgs()).status, 503, 'no recovery without a restart');
+      const ready = await request(`${url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.json.reason, /^the data could not be synced to disk \(.*\); pushlink must be restarted$/);
+      assert.equal((await request(`${url}/healthz`)).status, 200);
+      const errors = log
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.level >= 50);
+      assert.equal(errors.length, 1, log);
+      assert.match(errors[0]!.msg, /^the store failed: the data could not be synced to disk .*pushlink must be restarted$/);
+    } finally {
+      await app.close();
+      await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

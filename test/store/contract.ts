@@ -2,7 +2,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { newObjectId } from '../../src/domain/ids.js';
-import { UniqueViolationError, type Org, type ServiceAccountRecord, type Store } from '../../src/store/store.js';
+import {
+  RETIRED_LINK_KEY_RETENTION_DAYS,
+  RETIRED_LINK_KEY_RETENTION_MS,
+  UniqueViolationError,
+  type Org,
+  type ServiceAccountRecord,
+  type Store,
+} from '../../src/store/store.js';
+
+/** Rejects when `work` takes longer than `ms`, so a stalled store fails the test instead of hanging it. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 // The behaviour every Store back end must have. Each back end's test file calls this with a
 // factory for a fresh, empty store (and, when the back end cannot run here, the reason to skip).
@@ -125,32 +141,33 @@ export function storeContract(
       const first = linkKey(org.id);
       const second = linkKey(org.id);
       await store.replaceLink(first.record);
-      assert.equal(await store.findRetiredLinkKey(first.record.publicKey), undefined, 'a current key is not retired');
+      assert.equal(await store.findRetiredLinkKey(org.id, first.record.publicKey), undefined, 'a current key is not retired');
       await store.replaceLink(second.record);
-      const rotated = await store.findRetiredLinkKey(first.record.publicKey);
+      const rotated = await store.findRetiredLinkKey(org.id, first.record.publicKey);
       assert.deepEqual(rotated, { publicKey: first.record.publicKey, orgId: org.id, retiredAt: second.record.createdAt, reason: 'ROTATED' });
       assert.equal(await store.deleteLink(org.id), true);
-      const deleted = await store.findRetiredLinkKey(second.record.publicKey);
+      const deleted = await store.findRetiredLinkKey(org.id, second.record.publicKey);
       assert.equal(deleted?.reason, 'DELETED');
       assert.equal(deleted?.orgId, org.id);
       assert.ok(!Number.isNaN(Date.parse(deleted!.retiredAt)));
-      assert.equal(await store.findRetiredLinkKey('zzzzzzzz'), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, 'zzzzzzzz'), undefined);
+      assert.equal(await store.findRetiredLinkKey(newObjectId(), first.record.publicKey), undefined, "another org's record is not this org's");
 
       // A link key deleted as an API key is retired too; an ordinary key is not recorded.
       const third = linkKey(org.id);
       await store.replaceLink(third.record);
       assert.equal(await store.deleteApiKey(org.id, third.record.publicKey), true);
-      assert.equal((await store.findRetiredLinkKey(third.record.publicKey))?.reason, 'DELETED');
+      assert.equal((await store.findRetiredLinkKey(org.id, third.record.publicKey))?.reason, 'DELETED');
       const user = mintApiKey({ orgId: org.id, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER' });
       await store.insertApiKey(user.record);
       await store.deleteApiKey(org.id, user.record.publicKey);
-      assert.equal(await store.findRetiredLinkKey(user.record.publicKey), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, user.record.publicKey), undefined);
 
       // Should a retired public key ever be minted again, its latest retirement is the one told.
       const reused = { ...linkKey(org.id).record, publicKey: first.record.publicKey };
       await store.replaceLink(reused);
       assert.equal(await store.deleteLink(org.id), true);
-      assert.equal((await store.findRetiredLinkKey(first.record.publicKey))?.reason, 'DELETED');
+      assert.equal((await store.findRetiredLinkKey(org.id, first.record.publicKey))?.reason, 'DELETED');
     });
 
     it('retires nothing when a replacement fails', async () => {
@@ -162,7 +179,7 @@ export function storeContract(
       await store.insertApiKey(other.record);
       const clash = { ...linkKey(org.id).record, publicKey: other.record.publicKey };
       await assert.rejects(store.replaceLink(clash), UniqueViolationError);
-      assert.equal(await store.findRetiredLinkKey(current.record.publicKey), undefined);
+      assert.equal(await store.findRetiredLinkKey(org.id, current.record.publicKey), undefined);
     });
 
     it('creates no link and no key for an org that does not exist', async () => {
@@ -420,6 +437,68 @@ export function storeContract(
       assert.equal((await store.findTokenSubject('x', 'live-jti')).revoked, true);
     });
 
+    it('prunes in chunks: exactly the expired replay records and revocations, however many chunks they take', async () => {
+      const now = Date.now();
+      const chunkRows = 7;
+      const expired = Array.from({ length: 3 * chunkRows + 2 }, (_, i) => `chunked-expired-${i}`);
+      const live = Array.from({ length: 4 }, (_, i) => `chunked-live-${i}`);
+      await Promise.all(expired.map((id, i) => store.useDigestNonce(id, '00000001', now - 1 - i)));
+      await Promise.all(expired.map((id, i) => store.revokeAccessToken(id, now - 1 - i)));
+      await Promise.all(live.map((id) => store.useDigestNonce(id, '00000001', now + 60_000)));
+      await Promise.all(live.map((id) => store.revokeAccessToken(id, now + 60_000)));
+      // Expiring exactly now is not expired yet.
+      await store.useDigestNonce('chunked-edge', '00000001', now);
+      await store.revokeAccessToken('chunked-edge', now);
+
+      let commits = 0;
+      const stop = store.observeCommits?.(() => (commits += 1));
+      await store.pruneExpired(now, { chunkRows });
+      stop?.();
+      if (stop) assert.ok(commits >= 2 * Math.ceil(expired.length / chunkRows), `${commits} commits: one per chunk`);
+
+      for (const id of expired) {
+        assert.equal((await store.findTokenSubject('x', id)).revoked, false, `${id} revocation pruned`);
+        assert.equal(await store.useDigestNonce(id, '00000001', now + 60_000), true, `${id} nonce use pruned`);
+      }
+      for (const id of [...live, 'chunked-edge']) {
+        assert.equal((await store.findTokenSubject('x', id)).revoked, true, `${id} revocation kept`);
+        assert.equal(await store.useDigestNonce(id, '00000001', now + 60_000), false, `${id} nonce use kept`);
+      }
+    });
+
+    it(`prunes the records of link keys retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago, in chunks, and keeps the others`, async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      const org = newOrg();
+      await store.createOrg(org);
+      // Each replacement retires the previous key at the new key's creation time.
+      const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+      const createdAgo = [...Array.from({ length: 9 }, (_, i) => (120 - i) * day), RETIRED_LINK_KEY_RETENTION_MS + 1000, RETIRED_LINK_KEY_RETENTION_MS - 60_000, 5 * day, 0];
+      const keys = createdAgo.map((ago) => ({ ...linkKey(org.id).record, createdAt: at(ago) }));
+      for (const key of keys) await store.replaceLink(key);
+      // keys[i] retired at keys[i + 1]'s creation: keys[0..8] more than the retention ago, keys[9..11] less.
+      await store.pruneExpired(now, { chunkRows: 2 });
+      for (const key of keys.slice(0, 9)) assert.equal(await store.findRetiredLinkKey(org.id, key.publicKey), undefined, `created ${key.createdAt}`);
+      for (const key of keys.slice(9, 12)) assert.equal((await store.findRetiredLinkKey(org.id, key.publicKey))?.reason, 'ROTATED', `created ${key.createdAt}`);
+      assert.equal((await store.getLink(org.id))?.apiKeyId, keys[12]!.id, 'the current link is untouched');
+    });
+
+    it('lets other writes through between pruning chunks', async () => {
+      const now = Date.now();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => store.useDigestNonce(`interleaved-${i}`, '00000001', now - 1)));
+      let firstChunk!: () => void;
+      const firstChunkDone = new Promise<void>((resolve) => (firstChunk = resolve));
+      const stop = store.observeCommits?.(() => firstChunk());
+      let pruned = false;
+      const pruning = store.pruneExpired(now, { chunkRows: 2 }).then(() => (pruned = true));
+      if (stop) await firstChunkDone;
+      stop?.();
+      await store.revokeAccessToken('while-pruning', now + 60_000);
+      assert.equal(pruned, false, 'a write made while pruning ran is answered before pruning ends');
+      await pruning;
+      assert.equal(await store.useDigestNonce('interleaved-0', '00000001', now + 60_000), true);
+    });
+
     it('takes rate-limit tokens atomically: exactly capacity succeed under concurrency', async () => {
       const policy = { capacity: 30, refillAmount: 10, refillPeriodMs: 60_000 };
       const now = Date.now();
@@ -463,6 +542,71 @@ export function storeContract(
       const count = seen.length;
       await store.revokeAccessToken('unobserved-jti', Date.now() + 60_000);
       assert.equal(seen.length, count);
+    });
+
+    it('reports no read to commit observers', async (t) => {
+      if (!store.observeCommits) {
+        t.skip(`the ${name} back end has no commit observer`);
+        return;
+      }
+      const org = newOrg();
+      await store.createOrg(org);
+      await store.createSourceProject({ id: newObjectId(), orgId: org.id, name: 'P', createdAt: new Date().toISOString() });
+      let reported = 0;
+      const stop = store.observeCommits(() => (reported += 1));
+      try {
+        await store.getSourceInventory(org.id);
+        await store.getOrg(org.id);
+        await store.listApiKeys(org.id);
+        await store.getLink(org.id);
+        await store.findTokenSubject('x', 'y');
+        assert.equal(reported, 0);
+      } finally {
+        stop();
+      }
+    });
+
+    it('lets no commit observer change an outcome: one that throws fails no write and stalls none', async (t) => {
+      if (!store.observeCommits) {
+        t.skip(`the ${name} back end has no commit observer`);
+        return;
+      }
+      let calls = 0;
+      const stop = store.observeCommits(() => {
+        calls += 1;
+        throw new Error('metrics broke');
+      });
+      try {
+        await within(5_000, store.revokeAccessToken('thrown-at-1', Date.now() + 60_000));
+        assert.equal((await store.findTokenSubject('x', 'thrown-at-1')).revoked, true);
+        // Writes that gather behind a running commit, and multi-statement transactions.
+        const first = store.revokeAccessToken('thrown-at-2', Date.now() + 60_000);
+        await new Promise((resolve) => setImmediate(resolve));
+        const behind = Array.from({ length: 5 }, (_, i) => store.revokeAccessToken(`thrown-behind-${i}`, Date.now() + 60_000));
+        await within(5_000, Promise.all([first, ...behind]));
+        const org = newOrg();
+        await within(5_000, store.createOrg(org));
+        const project = { id: newObjectId(), orgId: org.id, name: 'P', createdAt: new Date().toISOString() };
+        await within(5_000, store.createSourceProject(project));
+        assert.deepEqual(await store.getSourceProject(project.id), project);
+        // Link replacements of one org that go together (one transaction on PostgreSQL): each is
+        // applied once, and each gets its own answer.
+        const keys = Array.from({ length: 6 }, () => linkKey(org.id));
+        const results = await within(5_000, Promise.all(keys.map((k) => store.replaceLink(k.record))));
+        const replaced = results.map((r) => r?.replacedPublicKey).filter((pk): pk is string => pk !== undefined);
+        assert.equal(replaced.length, keys.length - 1, 'only the first replaced nothing');
+        assert.equal(new Set(replaced).size, replaced.length, 'each key was replaced once');
+        const linkKeys = (await store.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+        assert.deepEqual(
+          linkKeys.map((k) => k.publicKey),
+          keys.map((k) => k.record.publicKey).filter((pk) => !replaced.includes(pk)),
+          'the one key never replaced is the link key',
+        );
+        for (const pk of replaced) assert.equal((await store.findRetiredLinkKey(org.id, pk))?.reason, 'ROTATED');
+        assert.ok(calls > 0);
+      } finally {
+        stop();
+      }
     });
   });
 }

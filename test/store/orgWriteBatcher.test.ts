@@ -46,6 +46,27 @@ describe('OrgWriteBatcher', () => {
     assert.deepEqual(calls.slice(1).map((c) => `${c.kind}:${c.inputs.join(',')}`), ['group:2,3,4', 'one:2', 'one:3', 'one:4']);
   });
 
+  it('fails a whole group at once when the failure is no input\'s own (a database that does not answer)', async () => {
+    const calls: string[] = [];
+    const unavailable = new Error('database unavailable');
+    const batcher = new OrgWriteBatcher<number, number>({
+      isolatesFailure: (error) => error !== unavailable,
+      async runOne(input) {
+        calls.push(`one:${input}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw unavailable;
+      },
+      async runGroup(inputs) {
+        calls.push(`group:${inputs.join(',')}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw unavailable;
+      },
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.run('org-a', n)));
+    assert.deepEqual(results.map((r) => r.status === 'rejected' && r.reason === unavailable), [true, true, true, true]);
+    assert.deepEqual(calls, ['one:1', 'group:2,3,4'], 'no input runs again alone, to wait and fail in turn');
+  });
+
   it('starts afresh once an org has drained', async () => {
     const { calls, batcher } = recorder();
     await batcher.run('org-a', 1);

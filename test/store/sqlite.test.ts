@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { mintApiKey } from '../../src/domain/apiKeys.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { SqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
+import { StoreUnavailableError } from '../../src/store/store.js';
+import { injectFsyncFailure } from '../helpers/fsync.js';
 import { tempDir } from '../helpers/server.js';
 import { storeContract } from './contract.js';
 
@@ -104,7 +107,7 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open(dir);
     await store.ping();
     assert.equal((await store.getOrg('d'.repeat(24)))?.name, 'old');
-    assert.equal(await store.findRetiredLinkKey('abcdefgh'), undefined, 'step 3 ran: its table answers');
+    assert.equal(await store.findRetiredLinkKey('d'.repeat(24), 'abcdefgh'), undefined, 'step 3 ran: its table answers');
     assert.deepEqual(
       store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
       SQLITE_MIGRATIONS.map((m) => ({ version: m.version })),
@@ -113,12 +116,20 @@ describe('SqliteStore specifics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fails ping when the store is closed or the schema is not the one this code knows', async () => {
+  it('answers ping on its schema or a newer one (steps are additive); fails it when a step it needs is missing or the store is closed', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
+    const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
     store.db.prepare("INSERT INTO schema_migrations VALUES (999, '2030-01-01T00:00:00.000Z')").run();
-    await assert.rejects(store.ping(), /schema is at version 999/);
+    await store.ping();
+    store.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(latest);
+    await assert.rejects(
+      store.ping(),
+      new RegExp(`^Error: database schema is at version 999 \\(${SQLITE_MIGRATIONS.length - 1} of the ${SQLITE_MIGRATIONS.length} steps this code needs\\), expected version ${latest} or later$`),
+    );
     store.db.prepare('DELETE FROM schema_migrations WHERE version = 999').run();
+    await assert.rejects(store.ping(), new RegExp(`schema is at version ${SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 2]!.version} `));
+    store.db.prepare("INSERT INTO schema_migrations VALUES (?, '2030-01-01T00:00:00.000Z')").run(latest);
     await store.ping();
     await store.close();
     await assert.rejects(store.ping(), /closed/);
@@ -150,6 +161,174 @@ describe('SqliteStore specifics', () => {
     assert.equal((await store.findTokenSubject('x', 'j')).revoked, true);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails for good after a failed fsync: refuses every operation, serves nothing from its caches, and says so', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const failures: StoreUnavailableError[] = [];
+    store.observeFailure((failure) => failures.push(failure));
+    const org = { id: 'e'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
+    await store.createOrg(org);
+    const key = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
+    await store.insertApiKey(key);
+    const account = { clientId: 'mdb_sa_id_x', orgId: org.id, secretHash: 'f'.repeat(64), roles: ['ORG_OWNER' as const], accessList: [], name: 'sa', createdAt: org.createdAt };
+    await store.insertServiceAccount(account);
+    // Cached now: the key and the token subject behind every request.
+    assert.ok(await store.findApiKeyByPublicKey(key.publicKey));
+    assert.equal((await store.findTokenSubject(account.clientId, 'jti')).revoked, false);
+
+    let failing = true;
+    await injectFsyncFailure(t, () => failing);
+    const sameBatch = [store.deleteApiKey(org.id, key.publicKey), store.revokeAccessToken('jti', Date.now() + 60_000)];
+    const results = await Promise.allSettled(sameBatch);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(result.reason instanceof StoreUnavailableError);
+      assert.match(result.reason.message, /^the data could not be synced to disk \(fsync failed: EIO: i\/o error, fsync\); pushlink must be restarted$/);
+    }
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0], (results[0] as PromiseRejectedResult).reason);
+
+    // The delete and the revocation were committed, then refused: neither the cached key nor the
+    // cached subject may answer now, nor anything else, even once the disk "works" again.
+    failing = false;
+    await assert.rejects(store.findApiKeyByPublicKey(key.publicKey), StoreUnavailableError);
+    await assert.rejects(store.findTokenSubject(account.clientId, 'jti'), StoreUnavailableError);
+    await assert.rejects(store.getOrg(org.id), StoreUnavailableError);
+    await assert.rejects(store.listApiKeys(org.id), StoreUnavailableError);
+    await assert.rejects(store.getOrCreateSecret('s', () => Buffer.from('x')), StoreUnavailableError);
+    await assert.rejects(store.revokeAccessToken('later', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.useDigestNonce('n', '00000001', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.ping(), /could not be synced to disk.*pushlink must be restarted/);
+    let toldLate: StoreUnavailableError | undefined;
+    store.observeFailure((failure) => (toldLate = failure));
+    assert.equal(toldLate, failures[0], 'a listener added later is told at once');
+    assert.equal(failures.length, 1, 'told once');
+
+    await store.close();
+    const reopened = SqliteStore.open(dir);
+    await reopened.ping();
+    await reopened.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses the writes that wait for a failed fsync, and those queued behind it', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    await injectFsyncFailure(t);
+    const first = store.revokeAccessToken('a', Date.now() + 1000);
+    await new Promise((resolve) => setImmediate(resolve)); // committed, its fsync running
+    const queued = Array.from({ length: 5 }, (_, i) => store.revokeAccessToken(`q${i}`, Date.now() + 1000));
+    const results = await Promise.allSettled([first, ...queued]);
+    assert.deepEqual(
+      results.map((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError),
+      results.map(() => true),
+    );
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('settles a batch whose ROLLBACK fails, and stops for good rather than run the next batch inside that transaction', async (t) => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const rollback = (store.committer as unknown as { rollback: { run(): unknown } }).rollback;
+    t.mock.method(rollback, 'run', () => {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    });
+    const org = { id: 'f'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
+    // The duplicate makes the batch roll back; the ROLLBACK itself then fails.
+    const batch = [store.createOrg(org), store.createOrg(org), store.revokeAccessToken('j', Date.now() + 1000)];
+    const settled = await Promise.race([
+      Promise.allSettled(batch),
+      new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 5_000).unref()),
+    ]);
+    assert.notEqual(settled, 'stalled', 'every write of the batch is settled');
+    for (const result of settled as PromiseSettledResult<void>[]) {
+      assert.equal(result.status, 'rejected');
+      assert.ok(result.reason instanceof StoreUnavailableError);
+      assert.match(result.reason.message, /^a failed transaction could not be rolled back \(disk I\/O error\); pushlink must be restarted$/);
+    }
+    await assert.rejects(store.revokeAccessToken('later', Date.now() + 1000), StoreUnavailableError);
+    await assert.rejects(store.ping(), StoreUnavailableError);
+    t.mock.restoreAll();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds what pruning deletes, and a retired link key, without scanning a table', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    const statements = (store as unknown as { statements: Record<string, { source: string }> }).statements;
+    const plan = (name: string, ...values: unknown[]) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(...values) as Array<{ detail: string }>).map((r) => r.detail);
+    for (const [name, index] of [
+      ['pruneNonceUses', 'digest_nonce_uses_expires_at (expires_at<?)'],
+      ['pruneRevokedTokens', 'revoked_access_tokens_expires_at (expires_at<?)'],
+    ] as const) {
+      const steps = plan(name, 0, 1);
+      assert.ok(steps.some((detail) => detail.includes(`INDEX ${index}`)), `${name}: ${steps.join('; ')}`);
+      assert.ok(!steps.some((detail) => detail.startsWith('SCAN')), `${name}: ${steps.join('; ')}`);
+    }
+    const lookup = plan('findRetiredLinkKey', 'o', 'abcdefgh');
+    assert.ok(lookup.some((detail) => detail.includes('INDEX retired_link_keys_org (org_id=?)')), lookup.join('; '));
+    assert.ok(!lookup.some((detail) => detail.startsWith('SCAN') || detail.includes('TEMP B-TREE')), lookup.join('; '));
+    const prune = plan('pruneRetiredLinkKeys', '2025-01-01T00:00:00.000Z', 1);
+    assert.ok(prune.some((detail) => detail.includes('INDEX retired_link_keys_retired_at (retired_at<?)')), prune.join('; '));
+    assert.ok(!prune.some((detail) => detail.startsWith('SCAN')), prune.join('; '));
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a write with StoreUnavailableError (503) when another connection keeps the write lock past busy_timeout, and goes on after', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.open(dir);
+    store.db.pragma('busy_timeout = 50');
+    const admin = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
+    admin.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.revokeAccessToken('locked-out', Date.now() + 1000), (error: Error) => {
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        assert.match(error.message, /^the database stayed locked by another connection \(database is locked\)$/);
+        return true;
+      });
+    } finally {
+      admin.exec('ROLLBACK');
+      admin.close();
+    }
+    await store.revokeAccessToken('after', Date.now() + 1000);
+    await store.ping();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its files 0600 in a data dir that already existed world-readable, and narrows an older install\'s', async (t) => {
+    const previousUmask = process.umask(0o022);
+    t.after(() => process.umask(previousUmask));
+    const modes = (dir: string) =>
+      ['', '-wal', '-shm'].map((suffix) => fs.statSync(path.join(dir, SQLITE_FILE_NAME + suffix)).mode & 0o777);
+
+    const fresh = tempDir();
+    fs.chmodSync(fresh, 0o755);
+    const store = SqliteStore.open(fresh);
+    await store.revokeAccessToken('j', Date.now() + 1000);
+    assert.deepEqual(modes(fresh), [0o600, 0o600, 0o600]);
+    await store.close();
+    assert.equal(fs.statSync(fresh).mode & 0o777, 0o755, 'the data dir is the operator\'s: left as it was');
+    fs.rmSync(fresh, { recursive: true, force: true });
+
+    // An older release made its files with the umask, and they are open (WAL and shared memory
+    // present) when the new one starts.
+    const older = tempDir();
+    const raw = new BetterSqlite3(path.join(older, SQLITE_FILE_NAME));
+    raw.pragma('journal_mode = WAL');
+    raw.exec('CREATE TABLE t (x)');
+    assert.deepEqual(modes(older), [0o644, 0o644, 0o644]);
+    const upgraded = SqliteStore.open(older);
+    assert.deepEqual(modes(older), [0o600, 0o600, 0o600]);
+    await upgraded.close();
+    raw.close();
+    fs.rmSync(older, { recursive: true, force: true });
   });
 
   it('flushes queued writes on close', async () => {

@@ -38,6 +38,23 @@ describe('ensureSelfSignedTls', () => {
     }
   });
 
+  it('writes the private keys 0600 into a data dir and tls dir that already existed world-readable, whatever the umask', async (t) => {
+    const previousUmask = process.umask(0);
+    t.after(() => process.umask(previousUmask));
+    const dir = tempDir();
+    try {
+      fs.chmodSync(dir, 0o755);
+      const files = selfSignedFiles(dir);
+      fs.mkdirSync(files.dir, { mode: 0o755 });
+      fs.chmodSync(files.dir, 0o755);
+      await ensureSelfSignedTls(dir);
+      for (const key of [files.caKey, files.serverKey]) assert.equal(fs.statSync(key).mode & 0o777, 0o600, key);
+      for (const cert of [files.caCert, files.serverCert]) assert.equal(fs.statSync(cert).mode & 0o777, 0o644, cert);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('issues a new server certificate from the same CA when the old one nears its end or is missing', async () => {
     const dir = tempDir();
     try {

@@ -2,6 +2,10 @@
 // schema_migrations). Step N here matches step N of migrations/sqlite.ts, so both back ends are at
 // the same schema version. Never edit a released step: add a new one.
 //
+// Steps are additive (new tables, indexes, functions, columns with defaults; never a drop, a
+// rename or a changed meaning): instances of the previous release keep running, and stay ready,
+// on the schema the first upgraded instance migrated (rolling upgrades; README, Several instances).
+//
 // Differences from SQLite, by design: lists are text[] (not JSON text), times are timestamptz,
 // expiry instants are bigint milliseconds, and the hot link replacement is one function (one
 // round trip, see replace_link below).
@@ -112,8 +116,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
   {
     // Link keys that stopped working (public key only), so `pushlink token inspect` can tell a
     // superseded token from a deleted one. Append-only with no index on the (random) public key:
-    // every rotation adds a row on the hot path; the rare lookup scans. replace_link, which every
-    // create calls, records the key it replaces in the same statement.
+    // every rotation adds a row on the hot path; the rare lookup scans (step 5 indexes it for
+    // pruning and, by org, for the lookup). replace_link, which every create calls, records the key it replaces in the
+    // same statement.
     version: 3,
     sql: `
       CREATE TABLE retired_link_keys (
@@ -176,6 +181,21 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         recorded_at timestamptz NOT NULL
       );
       CREATE INDEX source_links_atlas_key ON source_links(atlas_org_id, public_key);
+    `,
+  },
+  {
+    // As SQLite's step 5: pruning finds what expired or retired long enough ago through an index
+    // (one pruning statement at most PRUNE_CHUNK_ROWS rows), and token inspect's lookup (the org's latest record of a public key)
+    // scans the org's records newest first instead of the whole table. On (org_id, seq), not on
+    // the random public key: replace_link appends at its org's end. Built inside the migration
+    // transaction, each index blocks writes to its table while it is built (seconds for millions
+    // of rows), once.
+    version: 5,
+    sql: `
+      CREATE INDEX digest_nonce_uses_expires_at ON digest_nonce_uses (expires_at);
+      CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens (expires_at);
+      CREATE INDEX retired_link_keys_retired_at ON retired_link_keys (retired_at);
+      CREATE INDEX retired_link_keys_org ON retired_link_keys (org_id, seq);
     `,
   },
 ];

@@ -1,7 +1,11 @@
 // Schema steps for the SQLite back end, applied in order, each once (recorded in schema_migrations).
-// Never edit a released step: add a new one. Version numbers ascend but may leave gaps (a number
-// can be reserved for a step being built on another branch); each missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is
-// the table's own b-tree, one index fewer to update on the hot write.
+// Never edit a released step: add a new one. Version numbers ascend but may leave gaps; each
+// missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is the
+// table's own b-tree, one index fewer to update on the hot write.
+//
+// Steps are additive (new tables, indexes, functions, columns with defaults; never a drop, a
+// rename or a changed meaning), so code still runs on a schema a newer release extended, and
+// readiness (ping) accepts one; see README, Several instances.
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
@@ -114,7 +118,7 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     // that rotates a link appends a row here on the hot path, and appending in rowid order dirties
     // one page per commit, where a b-tree keyed by (random) public key would dirty one page per
     // row and grow the WAL accordingly. Lookups (token inspect, rare) scan. No foreign key to
-    // orgs: orgs are never deleted.
+    // orgs: orgs are never deleted. (Step 5 indexes it for pruning and, by org, for the lookup.)
     sql: `
       CREATE TABLE retired_link_keys (
         public_key TEXT NOT NULL,
@@ -140,6 +144,23 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         recorded_at TEXT NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX source_links_atlas_key ON source_links(atlas_org_id, public_key);
+    `,
+  },
+  {
+    version: 5,
+    // Pruning finds what expired (or retired long enough ago) through an index instead of
+    // scanning the whole table, one step at most PRUNE_CHUNK_ROWS rows. These times grow with
+    // time, so the hot writes (a nonce use, a rotation) append to the index. Token inspect's
+    // lookup, with 90 days of rotations kept, would be a long scan: it searches the org's records
+    // instead (the token names the org). An index on the org, not on the (random) public key: a
+    // rotation appends at its org's end (rowid grows), where a public key index took a random
+    // insert on every create and halved the store's rotation rate in a benchmark (with a few
+    // orgs; with hundreds rotating at once, both cost alike).
+    sql: `
+      CREATE INDEX digest_nonce_uses_expires_at ON digest_nonce_uses(expires_at);
+      CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens(expires_at);
+      CREATE INDEX retired_link_keys_retired_at ON retired_link_keys(retired_at);
+      CREATE INDEX retired_link_keys_org ON retired_link_keys(org_id);
     `,
   },
 ];
