@@ -22,6 +22,17 @@ interface Boot {
 }
 const readBoot = (dir: string): Boot => JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap.json'), 'utf8'));
 
+/** A link-token from the Atlas side at `atlasUrl`, by digest with its owner key (trusting `ca` over HTTPS). */
+async function digestLinkToken(atlasUrl: string, boot: Boot, ca?: string): Promise<string> {
+  const res = await digestRequest(`${atlasUrl}/api/atlas/v2/orgs/${boot.orgId}/liveMigrations/linkTokens`, boot.apiKey, {
+    method: 'POST',
+    headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
+    body: '{}',
+    ...(ca === undefined ? {} : { ca }),
+  });
+  return res.json.linkToken as string;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -310,16 +321,7 @@ describe('an HTTPS Atlas side', () => {
         { env: { PUSHLINK_DATABASE_URL: '' } },
       );
       sources.push(untrusting);
-      const atlasBoot = readBoot(atlasDir);
-      const linkToken = async () =>
-        (
-          await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`, atlasBoot.apiKey, {
-            method: 'POST',
-            headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
-            body: '{}',
-            ca,
-          })
-        ).json.linkToken as string;
+      const linkToken = () => digestLinkToken(atlas.url, readBoot(atlasDir), ca);
       const complete = async (server: ServerProcess, dir: string, token: string) => {
         const boot = readBoot(dir);
         return (
@@ -367,15 +369,7 @@ describe('an HTTPS source side', () => {
       );
       assert.match(source.url, /^https:\/\/127\.0\.0\.1:\d+$/);
       const ca = path.join(sourceDir, 'tls', 'ca.pem');
-      const atlasBoot = readBoot(atlasDir);
-      const linkToken = async () =>
-        (
-          await digestRequest(`${atlas.url}/api/atlas/v2/orgs/${atlasBoot.orgId}/liveMigrations/linkTokens`, atlasBoot.apiKey, {
-            method: 'POST',
-            headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
-            body: '{}',
-          })
-        ).json.linkToken as string;
+      const linkToken = () => digestLinkToken(atlas.url, readBoot(atlasDir));
       const complete = (token: string, extra: string[]) =>
         runCli(['link', 'complete', '--token', token, '--source-url', source!.url, '--data-dir', sourceDir, ...extra]);
 
