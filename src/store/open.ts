@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { describeDatabaseUrl, PostgresStore } from './postgres.js';
+import { describeDatabaseUrl, holdsPushlinkSchema, PostgresStore } from './postgres.js';
 import { SQLITE_FILE_NAME, SqliteStore } from './sqlite.js';
 import { StoreUnavailableError, type Store } from './store.js';
 
@@ -61,20 +60,4 @@ export async function openExistingStore(location: StoreLocation): Promise<Store>
     );
   }
   return openStore(location);
-}
-
-async function holdsPushlinkSchema(databaseUrl: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
-  }
-  try {
-    const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
-    return rows[0]!.present;
-  } finally {
-    await client.end();
-  }
 }

@@ -150,15 +150,7 @@ export class PostgresStore implements Store {
    * a large table may take longer, and waiting for another instance's migration must not fail.
    */
   static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const migrator = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'pushlink' });
-    // A connection lost between statements is reported by the next one; without a listener the
-    // client's error event would end the process.
-    migrator.on('error', () => {});
-    try {
-      await migrator.connect();
-    } catch (error) {
-      throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
-    }
+    const migrator = await connectClient(databaseUrl);
     try {
       await migrate(migrator);
     } finally {
@@ -592,6 +584,31 @@ async function recordWithdrawal(client: pg.PoolClient, link: SourceLinkRow, reco
     ha1: link.ha1,
     recordedAt: recordedAt.toISOString(),
   };
+}
+
+/** A connection of its own (migrations, schema checks), or a StoreUnavailableError naming the server. */
+async function connectClient(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'pushlink' });
+  // A connection lost between statements is reported by the next one; without a listener the
+  // client's error event would end the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new StoreUnavailableError(`cannot connect to PostgreSQL at ${describeDatabaseUrl(databaseUrl)}: ${(error as Error).message}`);
+  }
+  return client;
+}
+
+/** Whether the database holds a pushlink schema, without creating or migrating anything. */
+export async function holdsPushlinkSchema(databaseUrl: string): Promise<boolean> {
+  const client = await connectClient(databaseUrl);
+  try {
+    const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    return rows[0]!.present;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
