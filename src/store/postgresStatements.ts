@@ -254,8 +254,12 @@ export const SQL = {
   },
   pruneRetiredLinkKeys: {
     name: 'prune-retired-link-keys',
-    text: `DELETE FROM retired_link_keys WHERE seq IN
-             (SELECT seq FROM retired_link_keys WHERE retired_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    // As SQLite's: the first $2 rows in seq order (retirement order), deleted up to the first one
+    // retired at or after $1. Rows another instance is pruning are skipped, not waited for.
+    text: `WITH head AS (SELECT seq, retired_at FROM retired_link_keys ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+           DELETE FROM retired_link_keys r USING head
+            WHERE r.seq = head.seq
+              AND head.seq < coalesce((SELECT min(seq) FROM head WHERE retired_at >= $1), 9223372036854775807)`,
   },
   putAtlasInventory: {
     name: 'put-atlas-inventory',

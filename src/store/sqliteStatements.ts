@@ -227,8 +227,14 @@ export function prepareStatements(db: Database) {
     pruneRevokedTokens: p(
       'DELETE FROM revoked_access_tokens WHERE jti IN (SELECT jti FROM revoked_access_tokens WHERE expires_at < ? LIMIT ?)',
     ),
+    // The chunk is the table's first @limit rows in rowid order (retirement order), deleted up to
+    // the first one retired at or after @before: never more rows read than the chunk, whatever the
+    // table holds, and no index to keep on the hot write. A record out of order (the clock was set
+    // back) holds the ones behind it until it is old enough itself.
     pruneRetiredLinkKeys: p(
-      'DELETE FROM retired_link_keys WHERE rowid IN (SELECT rowid FROM retired_link_keys WHERE retired_at < ? LIMIT ?)',
+      `WITH head AS (SELECT rowid AS id, retired_at FROM retired_link_keys ORDER BY rowid LIMIT @limit)
+       DELETE FROM retired_link_keys WHERE rowid IN (SELECT id FROM head)
+         AND rowid < coalesce((SELECT min(id) FROM head WHERE retired_at >= @before), 9223372036854775807)`,
     ),
     putAtlasInventory: p(
       `INSERT INTO atlas_inventories (org_id, api_key_id, projects, received_at)

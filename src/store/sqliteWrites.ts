@@ -218,7 +218,7 @@ export const sqliteWrites = {
 
   /** `retiredBefore`: an ISO instant, as retired_at is stored (ISO strings of one format sort as time). */
   pruneRetiredLinkKeys(s: Statements, retiredBefore: string, limit: number): number {
-    return s.pruneRetiredLinkKeys.run(retiredBefore, limit).changes;
+    return s.pruneRetiredLinkKeys.run({ before: retiredBefore, limit }).changes;
   },
 };
 

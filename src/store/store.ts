@@ -230,7 +230,7 @@ export interface Store {
   /**
    * The record of the org's link key with this public key that was rotated away or deleted, if
    * this store held it and retired it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired
-   * drops older records). For rare, offline use (token inspect, which knows the org from the token):
+   * drops older records, perhaps later, never sooner). For rare, offline use (token inspect, which knows the org from the token):
    * found through an index on the org, which every rotation appends to at its org's end, where one
    * on the (random) public key would take an insert at a random place on that hot write.
    */
@@ -296,9 +296,13 @@ export interface Store {
   /**
    * Drops replay records and revocations that can no longer matter, and the records of link keys
    * retired more than RETIRED_LINK_KEY_RETENTION_DAYS ago. In chunks of at most `chunkRows` rows
-   * (PRUNE_CHUNK_ROWS unless told), each its own statement and transaction, found through an index
-   * on the expiry (or retirement) time: however much has expired, no step holds the database, or
-   * with SQLite the event loop, for long, and other writes run between the chunks.
+   * (PRUNE_CHUNK_ROWS unless told), each its own statement and transaction: however much has
+   * expired, no step holds the database, or with SQLite the event loop, for long, and other writes
+   * run between the chunks. Expired replay records and revocations are found through an index on
+   * their expiry. Retired link keys are kept in retirement order and pruned from the oldest, up to
+   * the first record not yet old enough: a record retired out of order (the clock was set back)
+   * keeps the ones after it until it is old enough itself, so a record is kept at least the
+   * retention, never less.
    */
   pruneExpired(nowMs: number, options?: { chunkRows?: number }): Promise<void>;
 

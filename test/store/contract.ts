@@ -467,8 +467,10 @@ export function storeContract(
     });
 
     it(`prunes the records of link keys retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago, in chunks, and keeps the others`, async () => {
-      const now = Date.now();
       const day = 86_400_000;
+      // Later than every record the suite's other tests retired (at the real now): pruning goes in
+      // retirement order, and theirs come first.
+      const now = Date.now() + 1000 * day;
       const org = newOrg();
       await store.createOrg(org);
       // Each replacement retires the previous key at the new key's creation time.
@@ -481,6 +483,28 @@ export function storeContract(
       for (const key of keys.slice(0, 9)) assert.equal(await store.findRetiredLinkKey(org.id, key.publicKey), undefined, `created ${key.createdAt}`);
       for (const key of keys.slice(9, 12)) assert.equal((await store.findRetiredLinkKey(org.id, key.publicKey))?.reason, 'ROTATED', `created ${key.createdAt}`);
       assert.equal((await store.getLink(org.id))?.apiKeyId, keys[12]!.id, 'the current link is untouched');
+    });
+
+    it('prunes retired link keys oldest first, up to the first record not yet old enough, which holds the ones after it until it is', async () => {
+      const day = 86_400_000;
+      const now = Date.now() + 2000 * day; // as above, and after the previous test's records
+      const org = newOrg();
+      await store.createOrg(org);
+      const old = RETIRED_LINK_KEY_RETENTION_MS + day;
+      // keys[i] retires at keys[i + 1]'s creation. keys[3] retires "young": the clock was set back
+      // a while; keys[4] and keys[5] retire old again, after it in retirement order.
+      const createdAgo = [200 * day, old + 30, old + 20, old + 10, RETIRED_LINK_KEY_RETENTION_MS - day, old + 5, old + 1, 0];
+      const keys = createdAgo.map((ago) => ({ ...linkKey(org.id).record, createdAt: new Date(now - ago).toISOString() }));
+      for (const key of keys) await store.replaceLink(key);
+      const kept = async () => {
+        const found = await Promise.all(keys.slice(0, 7).map((key) => store.findRetiredLinkKey(org.id, key.publicKey)));
+        return found.map((record) => record !== undefined);
+      };
+      await store.pruneExpired(now, { chunkRows: 2 });
+      assert.deepEqual(await kept(), [false, false, false, true, true, true, true]);
+      // Two days on, the out-of-order record is old enough, and so are those it held.
+      await store.pruneExpired(now + 2 * day, { chunkRows: 2 });
+      assert.deepEqual(await kept(), [false, false, false, false, false, false, true]);
     });
 
     it('lets other writes through between pruning chunks', async () => {

@@ -404,7 +404,7 @@ describe('PostgresStore timeouts', { skip }, () => {
 });
 
 describe('PostgreSQL indexes', { skip }, () => {
-  it('let pruning find what expired, and token inspect a retired link key, through an index, not a table scan', async () => {
+  it('let pruning find what expired (retired link keys: from the start, in seq order), and token inspect a retired link key, through an index, not a table scan', async () => {
     const database = await createTestDatabase();
     const store = await PostgresStore.open(database.url);
     const client = new pg.Client({ connectionString: database.url });
@@ -417,7 +417,7 @@ describe('PostgreSQL indexes', { skip }, () => {
       for (const [statement, index, values] of [
         [SQL.pruneNonceUses, 'digest_nonce_uses_expires_at', [0, 1]],
         [SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at', [0, 1]],
-        [SQL.pruneRetiredLinkKeys, 'retired_link_keys_retired_at', [new Date(), 1]],
+        [SQL.pruneRetiredLinkKeys, 'retired_link_keys_pkey', [new Date(), 1]],
         [SQL.findRetiredLinkKey, 'retired_link_keys_org', ['o', 'abcdefgh']],
       ] as const) {
         const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, [...values]);

@@ -198,6 +198,16 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       CREATE INDEX retired_link_keys_org ON retired_link_keys (org_id, seq);
     `,
   },
+  {
+    // As SQLite's step 6: pruning deletes retired link keys from the start in seq order (the
+    // primary key), up to the first record not yet old enough, so the retired_at index only cost
+    // every rotation an insert. An older release's pruning finds old rows first in a sequential
+    // scan of this append-only table.
+    version: 6,
+    sql: `
+      DROP INDEX retired_link_keys_retired_at;
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

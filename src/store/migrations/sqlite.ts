@@ -3,9 +3,11 @@
 // missing step is applied on open. Tables keyed by text ids are WITHOUT ROWID: the key is the
 // table's own b-tree, one index fewer to update on the hot write.
 //
-// Steps are additive (new tables, indexes, functions, columns with defaults; never a drop, a
-// rename or a changed meaning), so code still runs on a schema a newer release extended, and
-// readiness (ping) accepts one; see README, Several instances.
+// Steps are additive (new tables, indexes, functions, columns with defaults; never a dropped table
+// or column, a rename or a changed meaning), so code still runs on a schema a newer release
+// extended, and readiness (ping) accepts one; see README, Several instances. An index no query of
+// the current code needs may be dropped: an older release's queries stay valid, only their plan
+// changes (step 6 says what that costs).
 export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 1,
@@ -161,6 +163,18 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX revoked_access_tokens_expires_at ON revoked_access_tokens(expires_at);
       CREATE INDEX retired_link_keys_retired_at ON retired_link_keys(retired_at);
       CREATE INDEX retired_link_keys_org ON retired_link_keys(org_id);
+    `,
+  },
+  {
+    version: 6,
+    // Pruning retired link keys no longer needs an index on retired_at: rows are appended in
+    // retirement order, so it deletes from the table's start in rowid order, a bounded chunk at a
+    // time, up to the first record not yet old enough (store.ts, pruneExpired). The index cost
+    // every rotation an insert (about 3 µs of CPU and a page of WAL per commit, measured). An older
+    // release's pruning, run on this schema during a rolling upgrade, scans in rowid order: it
+    // finds the old records first, and reads the table through once when none is left.
+    sql: `
+      DROP INDEX retired_link_keys_retired_at;
     `,
   },
 ];
