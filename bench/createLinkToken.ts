@@ -5,6 +5,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { hostTimes, processCpuSeconds, stealPercent } from './processCpu.js';
 import { scratchDatabase } from './scratchDatabase.js';
 
 // npm run bench [-- --duration 10 --connections 50 --rounds 3 --database-url postgres://…]
@@ -59,22 +60,43 @@ interface Measured {
   creates: number;
   perSecond: number;
   p99: number;
+  /** Server CPU (user + system) per create, in µs; undefined without /proc. */
+  cpuMicros: number | undefined;
+  /** Share of the machine's time the hypervisor took during the run; undefined without /proc. */
+  steal: number | undefined;
   errors: number;
   non2xx: number;
 }
 
-/** `expectedStatuses`: besides 2xx, the statuses a run produces by design (digest's 401 challenges). */
-async function measure(name: string, options: autocannon.Options, requestsPerCreate = 1, expectedStatuses: string[] = []): Promise<Measured> {
+/**
+ * One run against `server`: a warm-up, then the measured run, with the server's CPU time and the
+ * host's stolen time read around it. `expectedStatuses`: besides 2xx, the statuses a run produces
+ * by design (digest's 401 challenges).
+ */
+async function measure(
+  name: string,
+  server: Started,
+  options: autocannon.Options,
+  requestsPerCreate = 1,
+  expectedStatuses: string[] = [],
+): Promise<Measured> {
   await autocannon({ ...options, duration: warmup });
+  const cpuBefore = processCpuSeconds(server.child.pid!);
+  const hostBefore = hostTimes();
   const result = await autocannon({ ...options, connections, duration });
+  const cpuAfter = processCpuSeconds(server.child.pid!);
+  const steal = stealPercent(hostBefore, hostTimes());
   const creates = result['2xx'];
   const stats = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats ?? {};
   const expected = expectedStatuses.reduce((sum, status) => sum + (stats[status]?.count ?? 0), 0);
+  const cpuMicros = cpuBefore !== undefined && cpuAfter !== undefined && creates > 0 ? (1e6 * (cpuAfter - cpuBefore)) / creates : undefined;
   return {
     name,
     creates,
     perSecond: creates / duration,
     p99: result.latency.p99 * requestsPerCreate,
+    cpuMicros,
+    steal,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx - expected,
   };
@@ -123,7 +145,7 @@ const headers = { accept: 'application/vnd.atlas.2023-01-01+json', 'content-type
 
 function measureBearer(target: Target): Promise<Measured> {
   const linkPath = `/api/atlas/v2/orgs/${target.boot.orgId}/liveMigrations/linkTokens`;
-  return measure(`pushlink ${target.backEnd} bearer create`, {
+  return measure(`pushlink ${target.backEnd} bearer create`, target.server, {
     url: target.server.url + linkPath,
     method: 'POST',
     headers: { ...headers, authorization: `Bearer ${target.accessToken}` },
@@ -166,62 +188,82 @@ function measureDigest(target: Target): Promise<Measured> {
       },
     },
   ];
-  return measure(`pushlink ${target.backEnd} digest create`, { url: target.server.url, requests }, 2, ['401']);
+  return measure(`pushlink ${target.backEnd} digest create`, target.server, { url: target.server.url, requests }, 2, ['401']);
 }
+
+function measureRaw(raw: Started): Promise<Measured> {
+  return measure('raw node:http POST (baseline)', raw, {
+    url: raw.url + '/',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+}
+
+const format = (value: number | undefined, digits: number, unit = '') => (value === undefined ? 'n/a' : `${value.toFixed(digits)}${unit}`);
 
 async function main(): Promise<void> {
   console.log(
     `# Create One Link-Token: ${connections} connections, ${rounds} rounds of ${duration}s runs (+${warmup}s warm-up each), ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
-  console.log('# Each round measures the raw baseline and pushlink back to back, so a slower or faster machine moment');
-  console.log('# affects all of them; the ratio reported is the median over rounds.');
+  console.log('# The raw baseline is measured before every round and once after the last: each pushlink run is compared');
+  console.log('# with the mean of the two baseline runs around it, so the machine drifting during a round moves both.');
+  console.log('# The ratio reported is the median over rounds. Server CPU per create (from /proc) hardly depends on');
+  console.log('# how busy the host is; steal is the share of the machine the hypervisor gave to others meanwhile.');
   if (databaseUrl) console.log('# PostgreSQL runs on the same machine, sharing its CPUs with pushlink and autocannon.');
 
   const raw = await start([RAW]);
   const targets: Target[] = [];
   const database = databaseUrl ? await scratchDatabase(databaseUrl) : undefined;
-  const rows: Array<{ round: number; raw: Measured; runs: Measured[] }> = [];
+  const rawRuns: Measured[] = [];
+  const roundRuns: Measured[][] = [];
   try {
     targets.push(await startTarget('SQLite', []));
     if (database) targets.push(await startTarget('PostgreSQL', ['--database-url', database.url]));
     for (let round = 1; round <= rounds; round++) {
-      const rawRun = await measure('raw node:http POST (baseline)', {
-        url: raw.url + '/',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      rawRuns.push(await measureRaw(raw));
       const runs: Measured[] = [];
       for (const target of targets) runs.push(await measureBearer(target), await measureDigest(target));
-      rows.push({ round, raw: rawRun, runs });
+      roundRuns.push(runs);
     }
+    rawRuns.push(await measureRaw(raw));
   } finally {
     for (const target of targets) await stopTarget(target);
     await stop(raw);
     await database?.drop();
   }
 
+  /** The baseline a round's runs are compared with: the mean of the raw runs before and after it. */
+  const baseline = (round: number) => (rawRuns[round]!.perSecond + rawRuns[round + 1]!.perSecond) / 2;
+  const rawCpu = median(rawRuns.flatMap((r) => (r.cpuMicros === undefined ? [] : [r.cpuMicros])));
+
   console.log('');
-  console.log('| round | run | creates/s | % of raw | p99 ms | errors | unexpected non-2xx |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
-  for (const row of rows) {
-    for (const r of [row.raw, ...row.runs]) {
-      console.log(
-        `| ${row.round} | ${r.name} | ${r.perSecond.toFixed(0)} | ${((100 * r.perSecond) / row.raw.perSecond).toFixed(1)} % | ${r.p99.toFixed(1)} | ${r.errors} | ${r.non2xx} |`,
-      );
-    }
-  }
+  console.log('| round | run | creates/s | % of raw | p99 ms | server CPU µs/create | steal | errors | unexpected non-2xx |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const row = (round: string, r: Measured, ratio: string) =>
+    console.log(
+      `| ${round} | ${r.name} | ${r.perSecond.toFixed(0)} | ${ratio} | ${r.p99.toFixed(1)} | ${format(r.cpuMicros, 1)} | ${format(r.steal, 1, ' %')} | ${r.errors} | ${r.non2xx} |`,
+    );
+  rawRuns.forEach((rawRun, i) => {
+    row(i < rounds ? `${i + 1}` : 'end', rawRun, '(baseline)');
+    for (const r of roundRuns[i] ?? []) row(`${i + 1}`, r, `${((100 * r.perSecond) / baseline(i)).toFixed(1)} %`);
+  });
   console.log('');
-  console.log(`raw baseline: median ${median(rows.map((r) => r.raw.perSecond)).toFixed(0)} requests/s`);
-  rows[0]!.runs.forEach((first, i) => {
-    const perSecond = median(rows.map((r) => r.runs[i]!.perSecond));
-    const ratio = median(rows.map((r) => (100 * r.runs[i]!.perSecond) / r.raw.perSecond));
-    const p99 = median(rows.map((r) => r.runs[i]!.p99));
-    console.log(`${first.name}: median ${perSecond.toFixed(0)} creates/s, ${ratio.toFixed(1)} % of the raw baseline, p99 ${p99.toFixed(1)} ms`);
+  console.log(
+    `raw baseline: median ${median(rawRuns.map((r) => r.perSecond)).toFixed(0)} requests/s, server CPU ${Number.isNaN(rawCpu) ? 'n/a' : rawCpu.toFixed(1)} µs/request`,
+  );
+  roundRuns[0]!.forEach((first, i) => {
+    const runs = roundRuns.map((runs) => runs[i]!);
+    const perSecond = median(runs.map((r) => r.perSecond));
+    const ratio = median(runs.map((r, round) => (100 * r.perSecond) / baseline(round)));
+    const p99 = median(runs.map((r) => r.p99));
+    const cpu = median(runs.flatMap((r) => (r.cpuMicros === undefined ? [] : [r.cpuMicros])));
+    const cpuNote = Number.isNaN(cpu) || Number.isNaN(rawCpu) ? '' : `; server CPU ${cpu.toFixed(1)} µs/create (${((100 * rawCpu) / cpu).toFixed(1)} % of raw's per request)`;
+    console.log(`${first.name}: median ${perSecond.toFixed(0)} creates/s, ${ratio.toFixed(1)} % of the raw baseline, p99 ${p99.toFixed(1)} ms${cpuNote}`);
   });
   console.log('(targets: bearer create on SQLite >= 40 % of the raw baseline with p99 <= 20 ms; each digest create is two');
-  console.log(' HTTP requests, the 401 challenge and the signed retry, and its p99 is per create)');
+  console.log(' HTTP requests, the 401 challenge and the signed retry, and its p99 and CPU are per create)');
 }
 
 await main();
