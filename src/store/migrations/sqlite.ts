@@ -170,9 +170,10 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     // Pruning retired link keys no longer needs an index on retired_at: rows are appended in
     // retirement order, so it deletes from the table's start in rowid order, a bounded chunk at a
     // time, up to the first record not yet old enough (store.ts, pruneExpired). The index cost
-    // every rotation an insert (about 3 µs of CPU and a page of WAL per commit, measured). An older
-    // release's pruning, run on this schema during a rolling upgrade, scans in rowid order: it
-    // finds the old records first, and reads the table through once when none is left.
+    // every rotation an insert: about 4 µs of a rotation's 47 µs of CPU in a store micro-benchmark
+    // (60,000 rotations, medians of 5), and a database a fifth larger. An older release's pruning,
+    // run on this schema during a rolling upgrade, scans in rowid order: it finds the old records
+    // first, and reads the table through once when none is left.
     sql: `
       DROP INDEX retired_link_keys_retired_at;
     `,
