@@ -230,9 +230,10 @@ export interface Store {
   /**
    * The record of the org's link key with this public key that was rotated away or deleted, if
    * this store held it and retired it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired
-   * drops older records, perhaps later, never sooner). For rare, offline use (token inspect, which knows the org from the token):
-   * found through an index on the org, which every rotation appends to at its org's end, where one
-   * on the (random) public key would take an insert at a random place on that hot write.
+   * drops older records, perhaps later, never sooner). For rare, offline use (token inspect, which
+   * knows the org from the token): found through an index on the org, which every rotation appends
+   * to at its org's end, where one on the (random) public key would take an insert at a random
+   * place on that hot write.
    */
   findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined>;
 
