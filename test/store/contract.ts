@@ -8,6 +8,7 @@ import {
   UniqueViolationError,
   type Org,
   type ServiceAccountRecord,
+  type SourceLinkRecord,
   type Store,
 } from '../../src/store/store.js';
 
@@ -48,6 +49,21 @@ export function storeContract(
       roles: ['ORG_OWNER'],
       accessList: [],
       name: 'sa',
+      createdAt: new Date().toISOString(),
+    });
+    /** A source link as completing one first records it: not yet synced. */
+    const newSourceLink = (orgId: string, linkId: string, atlasOrgId: string, publicKey: string, ha1 = publicKey.padEnd(32, '0')): SourceLinkRecord => ({
+      orgId,
+      linkId,
+      atlasOrgId,
+      atlasOrgName: 'Atlas Org',
+      publicKey,
+      ha1,
+      status: 'NOT_SYNCED',
+      reason: null,
+      syncedVersion: null,
+      lastAttemptAt: null,
+      lastSyncedAt: null,
       createdAt: new Date().toISOString(),
     });
 
@@ -280,20 +296,7 @@ export function storeContract(
     it('keeps one source link per org and records syncs only for that link', async () => {
       const org = newOrg();
       await store.createOrg(org);
-      const link = {
-        orgId: org.id,
-        linkId: 'link-1',
-        atlasOrgId: newObjectId(),
-        atlasOrgName: 'Atlas Org',
-        publicKey: 'abcdefgh',
-        ha1: '0'.repeat(32),
-        status: 'NOT_SYNCED' as const,
-        reason: 'not yet synced',
-        syncedVersion: null,
-        lastAttemptAt: null,
-        lastSyncedAt: null,
-        createdAt: new Date().toISOString(),
-      };
+      const link = { ...newSourceLink(org.id, 'link-1', newObjectId(), 'abcdefgh', '0'.repeat(32)), reason: 'not yet synced' };
       await store.putSourceLink(link);
       assert.deepEqual(await store.getSourceLink(org.id), link);
       assert.ok((await store.listSourceLinks()).some((l) => l.orgId === org.id));
@@ -320,22 +323,9 @@ export function storeContract(
       await store.createOrg(org);
       const atlasA = newObjectId();
       const atlasB = newObjectId();
-      const link = (linkId: string, atlasOrgId: string, publicKey: string, orgId = org.id) => ({
-        orgId,
-        linkId,
-        atlasOrgId,
-        atlasOrgName: 'Atlas Org',
-        publicKey,
-        ha1: publicKey.padEnd(32, '0'),
-        status: 'NOT_SYNCED' as const,
-        reason: null,
-        syncedVersion: null,
-        lastAttemptAt: null,
-        lastSyncedAt: null,
-        createdAt: new Date().toISOString(),
-      });
+      const link = (linkId: string, atlasOrgId: string, publicKey: string, orgId = org.id) => newSourceLink(orgId, linkId, atlasOrgId, publicKey);
       const mine = async () => (await store.listSourceLinkWithdrawals()).filter((w) => w.orgId === org.id);
-      const withdrawalOf = (l: ReturnType<typeof link>, recordedAt = l.createdAt) => ({
+      const withdrawalOf = (l: SourceLinkRecord, recordedAt = l.createdAt) => ({
         linkId: l.linkId,
         orgId: l.orgId,
         atlasOrgId: l.atlasOrgId,
@@ -379,20 +369,7 @@ export function storeContract(
       await store.createOrg(x);
       await store.createOrg(y);
       const atlasOrgId = newObjectId();
-      const shared = (orgId: string, linkId: string) => ({
-        orgId,
-        linkId,
-        atlasOrgId,
-        atlasOrgName: 'Atlas Org',
-        publicKey: 'keyshare',
-        ha1: 'f'.repeat(32),
-        status: 'NOT_SYNCED' as const,
-        reason: null,
-        syncedVersion: null,
-        lastAttemptAt: null,
-        lastSyncedAt: null,
-        createdAt: new Date().toISOString(),
-      });
+      const shared = (orgId: string, linkId: string) => newSourceLink(orgId, linkId, atlasOrgId, 'keyshare', 'f'.repeat(32));
       await store.putSourceLink(shared(x.id, 's-x'));
       await store.putSourceLink(shared(y.id, 's-y'));
       assert.deepEqual(await store.deleteSourceLink(x.id, 's-x'), { withdrawal: undefined });
