@@ -28,7 +28,7 @@ const duration = Number(arg('duration', '10'));
 const connections = Number(arg('connections', '50'));
 const warmup = Number(arg('warmup', '2'));
 // Five rounds by default: on a shared host single rounds of the same code range from 35 % to 51 %
-// of the baseline (2026-11-30 and 12-01), and three rounds left the median at the mercy of one of them.
+// of the baseline (2026-11-30 and 12-01), and with three rounds one bad round moves the median.
 const rounds = Number(arg('rounds', '5'));
 const databaseUrl = arg('database-url', '');
 
