@@ -202,6 +202,12 @@ function measureRaw(raw: Started): Promise<Measured> {
   });
 }
 
+/** The median server CPU per create of the runs that could read it (undefined without /proc). */
+function medianCpuMicros(runs: Measured[]): number | undefined {
+  const known = runs.flatMap((r) => (r.cpuMicros === undefined ? [] : [r.cpuMicros]));
+  return known.length > 0 ? median(known) : undefined;
+}
+
 const format = (value: number | undefined, digits: number, unit = '') => (value === undefined ? 'n/a' : `${value.toFixed(digits)}${unit}`);
 
 async function main(): Promise<void> {
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
 
   /** The baseline a round's runs are compared with: the mean of the raw runs before and after it. */
   const baseline = (round: number) => (rawRuns[round]!.perSecond + rawRuns[round + 1]!.perSecond) / 2;
-  const rawCpu = median(rawRuns.flatMap((r) => (r.cpuMicros === undefined ? [] : [r.cpuMicros])));
+  const rawCpu = medianCpuMicros(rawRuns);
 
   console.log('');
   console.log('| round | run | creates/s | % of raw | p99 ms | server CPU µs/create | steal | errors | unexpected non-2xx |');
@@ -253,15 +259,15 @@ async function main(): Promise<void> {
   });
   console.log('');
   console.log(
-    `raw baseline: median ${median(rawRuns.map((r) => r.perSecond)).toFixed(0)} requests/s, server CPU ${Number.isNaN(rawCpu) ? 'n/a' : rawCpu.toFixed(1)} µs/request`,
+    `raw baseline: median ${median(rawRuns.map((r) => r.perSecond)).toFixed(0)} requests/s, server CPU ${format(rawCpu, 1)} µs/request`,
   );
   roundRuns[0]!.forEach((first, i) => {
     const runs = roundRuns.map((runs) => runs[i]!);
     const perSecond = median(runs.map((r) => r.perSecond));
     const ratio = median(runs.map((r, round) => (100 * r.perSecond) / baseline(round)));
     const p99 = median(runs.map((r) => r.p99));
-    const cpu = median(runs.flatMap((r) => (r.cpuMicros === undefined ? [] : [r.cpuMicros])));
-    const cpuNote = Number.isNaN(cpu) || Number.isNaN(rawCpu) ? '' : `; server CPU ${cpu.toFixed(1)} µs/create (${((100 * rawCpu) / cpu).toFixed(1)} % of raw's per request)`;
+    const cpu = medianCpuMicros(runs);
+    const cpuNote = cpu === undefined || rawCpu === undefined ? '' : `; server CPU ${cpu.toFixed(1)} µs/create (${((100 * rawCpu) / cpu).toFixed(1)} % of raw's per request)`;
     console.log(`${first.name}: median ${perSecond.toFixed(0)} creates/s, ${ratio.toFixed(1)} % of the raw baseline, p99 ${p99.toFixed(1)} ms${cpuNote}`);
   });
   console.log('(targets: bearer create on SQLite >= 40 % of the raw baseline with p99 <= 20 ms; each digest create is two');
