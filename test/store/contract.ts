@@ -21,6 +21,8 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+const DAY_MS = 86_400_000;
+
 // The behaviour every Store back end must have. Each back end's test file calls this with a
 // factory for a fresh, empty store (and, when the back end cannot run here, the reason to skip).
 
@@ -444,15 +446,14 @@ export function storeContract(
     });
 
     it(`prunes the records of link keys retired more than ${RETIRED_LINK_KEY_RETENTION_DAYS} days ago, in chunks, and keeps the others`, async () => {
-      const day = 86_400_000;
       // Later than every record the suite's other tests retired (at the real now): pruning goes in
       // retirement order, and theirs come first.
-      const now = Date.now() + 1000 * day;
+      const now = Date.now() + 1000 * DAY_MS;
       const org = newOrg();
       await store.createOrg(org);
       // Each replacement retires the previous key at the new key's creation time.
       const at = (msAgo: number) => new Date(now - msAgo).toISOString();
-      const createdAgo = [...Array.from({ length: 9 }, (_, i) => (120 - i) * day), RETIRED_LINK_KEY_RETENTION_MS + 1000, RETIRED_LINK_KEY_RETENTION_MS - 60_000, 5 * day, 0];
+      const createdAgo = [...Array.from({ length: 9 }, (_, i) => (120 - i) * DAY_MS), RETIRED_LINK_KEY_RETENTION_MS + 1000, RETIRED_LINK_KEY_RETENTION_MS - 60_000, 5 * DAY_MS, 0];
       const keys = createdAgo.map((ago) => ({ ...linkKey(org.id).record, createdAt: at(ago) }));
       for (const key of keys) await store.replaceLink(key);
       // keys[i] retired at keys[i + 1]'s creation: keys[0..8] more than the retention ago, keys[9..11] less.
@@ -463,14 +464,13 @@ export function storeContract(
     });
 
     it('prunes retired link keys oldest first, up to the first record not yet old enough, which holds the ones after it until it is', async () => {
-      const day = 86_400_000;
-      const now = Date.now() + 2000 * day; // as above, and after the previous test's records
+      const now = Date.now() + 2000 * DAY_MS; // as above, and after the previous test's records
       const org = newOrg();
       await store.createOrg(org);
-      const old = RETIRED_LINK_KEY_RETENTION_MS + day;
+      const old = RETIRED_LINK_KEY_RETENTION_MS + DAY_MS;
       // keys[i] retires at keys[i + 1]'s creation. keys[3] retires "young": the clock was set back
       // a while; keys[4] and keys[5] retire old again, after it in retirement order.
-      const createdAgo = [200 * day, old + 30, old + 20, old + 10, RETIRED_LINK_KEY_RETENTION_MS - day, old + 5, old + 1, 0];
+      const createdAgo = [200 * DAY_MS, old + 30, old + 20, old + 10, RETIRED_LINK_KEY_RETENTION_MS - DAY_MS, old + 5, old + 1, 0];
       const keys = createdAgo.map((ago) => ({ ...linkKey(org.id).record, createdAt: new Date(now - ago).toISOString() }));
       for (const key of keys) await store.replaceLink(key);
       const kept = async () => {
@@ -480,7 +480,7 @@ export function storeContract(
       await store.pruneExpired(now, { chunkRows: 2 });
       assert.deepEqual(await kept(), [false, false, false, true, true, true, true]);
       // Two days on, the out-of-order record is old enough, and so are those it held.
-      await store.pruneExpired(now + 2 * day, { chunkRows: 2 });
+      await store.pruneExpired(now + 2 * DAY_MS, { chunkRows: 2 });
       assert.deepEqual(await kept(), [false, false, false, false, false, false, true]);
     });
 
