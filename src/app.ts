@@ -11,7 +11,11 @@ import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { requestIdFor } from './observability/logging.js';
 import { Metrics } from './observability/metrics.js';
 import { observeRequests } from './observability/requestHooks.js';
+import { wallClock, type Clock } from './domain/clock.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
+import { clusterRoutes } from './routes/clusters.js';
+import { groupRoutes } from './routes/groups.js';
+import type { GroupWithClusterCount } from './store/groups.js';
 import { liveExportRoutes } from './routes/liveExport.js';
 import { liveMigrationInventoryRoutes } from './routes/liveMigrationInventory.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -41,6 +45,8 @@ export interface BuildAppOptions {
   metrics?: Metrics;
   /** Serve GET /metrics on this app (false when a separate metrics listener serves it). */
   serveMetrics?: boolean;
+  /** What "now" is for time-dependent rules (cluster phases); the wall clock when not given. */
+  clock?: Clock;
 }
 
 declare module 'fastify' {
@@ -54,10 +60,10 @@ declare module 'fastify' {
   }
 }
 
-async function makeContext(config: ServerConfig, store: Store, metrics: Metrics): Promise<AppContext> {
+async function makeContext(config: ServerConfig, store: Store, metrics: Metrics, clock: Clock): Promise<AppContext> {
   const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
   const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
-  return { config, store, authenticator, accessTokens, metrics };
+  return { config, store, authenticator, accessTokens, metrics, clock };
 }
 
 export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -65,6 +71,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   const sourceStore = config.role === 'source' ? store : config.role === 'both' ? options.sourceStore : undefined;
   if (config.role === 'both' && !sourceStore) throw new Error('role both needs a source store');
   const metrics = options.metrics ?? new Metrics();
+  const clock = options.clock ?? wallClock;
 
   // Fastify types an HTTPS instance apart from an HTTP one; everything here uses what both share.
   const app = Fastify({
@@ -91,6 +98,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('render', null as unknown as RenderOptions);
   app.decorateRequest('resourceVersion', '');
+  app.decorateRequest('group', null as unknown as GroupWithClusterCount);
 
   app.removeContentTypeParser(['text/plain', 'application/json']);
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -133,8 +141,10 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   }
 
   if (servesAtlas) {
-    const context = await makeContext(config, store, metrics);
+    const context = await makeContext(config, store, metrics, clock);
     await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(groupRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(clusterRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
     await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
@@ -144,7 +154,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.decorate('atlasCa', config.atlasCa);
   app.decorate('linkSyncer', null);
   if (sourceStore) {
-    const sourceContext = await makeContext(config, sourceStore, metrics);
+    const sourceContext = await makeContext(config, sourceStore, metrics, clock);
     const syncer = new LinkSyncer(
       sourceStore,
       () => {

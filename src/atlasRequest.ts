@@ -2,18 +2,21 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify
 import type { ServerConfig } from './config.js';
 import type { AccessTokens } from './auth/oauth.js';
 import type { Authenticator, Principal } from './auth/principal.js';
-import { assertAccessListAllows, authorizeOrg, type OrgRequirement } from './auth/authorize.js';
+import { assertAccessListAllows, authorizeGroup, authorizeOrg, type GroupRequirement, type OrgRequirement } from './auth/authorize.js';
+import type { Clock } from './domain/clock.js';
+import { requireGroup } from './domain/groups.js';
+import type { GroupWithClusterCount } from './store/groups.js';
 import { ApiError } from './http/errors.js';
-import { enforceRateLimit } from './http/ratelimit.js';
+import { ATLAS_GROUP_RATE_LIMIT, enforceRateLimit } from './http/ratelimit.js';
 import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
-import { negotiateVersion, versionedContentType } from './http/versioning.js';
+import { deprecationHeaders, negotiateVersion, versionedContentType, type VersionLifecycle } from './http/versioning.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/store.js';
 
 // The path every request to an Atlas (or Cloud Manager / Ops Manager) public API operation takes
 // before its route runs, in order: render options → version → authenticate → access list → org
-// role → rate limit. Each route declares what it needs (AtlasRouteConfig) and gets this as its own
-// onRequest hook.
+// role or project (group) access → rate limit. Each route declares what it needs (AtlasRouteConfig)
+// and gets this as its own onRequest hook.
 
 /** What an operation declares. */
 export interface AtlasRouteConfig {
@@ -22,10 +25,23 @@ export interface AtlasRouteConfig {
    * / Ops Manager public API v1.0 and pushlink's private endpoints): plain JSON, no Accept check.
    */
   versions?: readonly string[];
+  /**
+   * Versions Atlas has deprecated for this operation: their answers carry Deprecation and Sunset
+   * headers, as recorded (../shared/reference/atlas-api.md §2).
+   */
+  deprecated?: Readonly<Record<string, VersionLifecycle>>;
   /** Role needed in the `orgId` path parameter's org. */
   org?: OrgRequirement;
-  /** Atlas rate-limit scope, when the operation has one. */
-  rateLimit?: 'cloudMigrationOrg';
+  /**
+   * Access needed to the `groupId` path parameter's project: the project is resolved (to
+   * `request.group`) and authorized through its org. Unknown and foreign projects answer alike.
+   */
+  group?: GroupRequirement;
+  /**
+   * Atlas rate-limit bucket, when the operation spends one: the Cloud Migration Service's per org
+   * (linkTokens, availableProjects), or Atlas's per project (group-scoped operations).
+   */
+  rateLimit?: 'cloudMigrationOrg' | 'group';
   /** The live-migration link key may call this operation (it may call nothing else). */
   allowLinkKey?: boolean;
   /** Only the live-migration link key may call this operation. */
@@ -38,6 +54,7 @@ export interface AppContext {
   authenticator: Authenticator;
   accessTokens: AccessTokens;
   metrics: Metrics;
+  clock: Clock;
 }
 
 declare module 'fastify' {
@@ -45,6 +62,8 @@ declare module 'fastify' {
     principal: Principal;
     render: RenderOptions;
     resourceVersion: string;
+    /** The project a group-scoped operation names, as its caller may see it. */
+    group: GroupWithClusterCount;
   }
 }
 
@@ -56,6 +75,8 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
       const version = negotiateVersion(request.headers.accept, route.versions);
       request.resourceVersion = version;
       reply.header('content-type', versionedContentType(version));
+      const lifecycle = route.deprecated?.[version];
+      if (lifecycle) reply.headers(deprecationHeaders(lifecycle));
     } else {
       reply.header('content-type', 'application/json');
     }
@@ -76,6 +97,12 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
     if (route.linkKeyOnly && !principal.isLinkKey) throw new ApiError('ACCESS_FORBIDDEN');
     const orgId = (request.params as { orgId?: string }).orgId;
     if (route.org && orgId !== undefined) authorizeOrg(principal, orgId, route.org);
+    if (route.group) {
+      const groupId = (request.params as { groupId: string }).groupId;
+      const group = await requireGroup(context.store.groups, principal.orgId, groupId, context.clock.now());
+      authorizeGroup(principal, group.group, route.group);
+      request.group = group;
+    }
     if (principal.isLinkKey && !route.allowLinkKey && !route.linkKeyOnly) {
       // The link key's role is read-only, so owner routes already refuse it; this keeps it to the
       // few operations the source side needs even if roles change.
@@ -86,6 +113,10 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
         bucket: `org:${orgId}:cloudMigration`,
         resource: `api/atlas/v2/orgs/${orgId}/liveMigrations`,
       });
+    } else if (route.rateLimit === 'group' && route.group) {
+      const groupId = request.group.group.id;
+      const policy = { ...ATLAS_GROUP_RATE_LIMIT, enabled: context.config.rateLimit.enabled };
+      await enforceRateLimit(context.store, policy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` });
     }
   };
 }

@@ -42,6 +42,10 @@ export interface ServerConfig {
   /** Lifetime of OAuth access tokens (Atlas: one hour). */
   accessTokenTtlSeconds: number;
   bodyLimitBytes: number;
+  /** How long a new cluster is CREATING before it is IDLE. Short by default: a test's watcher waits seconds. */
+  clusterProvisioningMs: number;
+  /** How long a deleted cluster is DELETING before it is gone. */
+  clusterDeletionMs: number;
   logLevel: string;
   logFormat: LogFormat;
   bootstrapOrgName: string;
@@ -63,6 +67,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   nonceTtlMs: 300_000,
   accessTokenTtlSeconds: 3600,
   bodyLimitBytes: 64 * 1024,
+  clusterProvisioningMs: 5_000,
+  clusterDeletionMs: 3_000,
   logLevel: 'info',
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
@@ -98,6 +104,8 @@ export interface ServeOptions {
   rateLimitPeriod?: string;
   nonceTtl?: string;
   tokenTtl?: string;
+  clusterProvisioning?: string;
+  clusterDeletion?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -182,6 +190,8 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
 
   const nonceTtlText = pick(options.nonceTtl, 'PUSHLINK_NONCE_TTL');
   const tokenTtlText = pick(options.tokenTtl, 'PUSHLINK_TOKEN_TTL');
+  const provisioningText = pick(options.clusterProvisioning, 'PUSHLINK_CLUSTER_PROVISIONING');
+  const deletionText = pick(options.clusterDeletion, 'PUSHLINK_CLUSTER_DELETION');
   const logLevel = (pick(options.logLevel, 'PUSHLINK_LOG_LEVEL') ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}`);
   const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
@@ -204,6 +214,8 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     rateLimit,
     nonceTtlMs: nonceTtlText ? integer('--nonce-ttl', nonceTtlText, 1, 86_400) * 1000 : DEFAULT_CONFIG.nonceTtlMs,
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,
+    clusterProvisioningMs: provisioningText ? integer('--cluster-provisioning', provisioningText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterProvisioningMs,
+    clusterDeletionMs: deletionText ? integer('--cluster-deletion', deletionText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterDeletionMs,
     logLevel,
     logFormat,
   };

@@ -14,7 +14,28 @@ export type DomainErrorKind =
   | 'INVALID_INVENTORY'
   | 'SOURCE_PROJECT_NOT_FOUND'
   | 'SOURCE_DEPLOYMENT_NOT_FOUND'
-  | 'NOT_THE_LINK_KEY';
+  | 'NOT_THE_LINK_KEY'
+  // Request attributes (projects, clusters): parameters name the attribute, or [value, attribute].
+  | 'INVALID_ATTRIBUTE'
+  | 'MISSING_ATTRIBUTE'
+  | 'INVALID_ENUM_VALUE'
+  // Projects
+  | 'INVALID_GROUP_ID'
+  | 'GROUP_NOT_FOUND'
+  | 'GROUP_NAME_NOT_FOUND'
+  | 'GROUP_ALREADY_EXISTS'
+  | 'GROUP_HAS_CLUSTERS'
+  // Clusters
+  | 'CLUSTER_NAME_INVALID'
+  | 'CLUSTER_NAME_TOO_LONG'
+  | 'ATLAS_RESERVED_CLUSTER_NAME'
+  | 'FLEX_CLUSTERS_NOT_SUPPORTED'
+  | 'DUPLICATE_CLUSTER_NAME'
+  | 'TOO_MANY_CLUSTERS'
+  | 'CLUSTER_NOT_FOUND'
+  | 'CLUSTER_ALREADY_REQUESTED_DELETION'
+  | 'TERMINATION_PROTECTION_ENABLED'
+  | 'CONCURRENT_CLUSTER_CHANGE';
 
 export class DomainError extends Error {
   constructor(

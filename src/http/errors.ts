@@ -32,6 +32,25 @@ export const ERROR_CATALOGUE = {
   INVALID_PATH_PARAMETER: { status: 400, detail: 'Invalid path parameter %s specified.' },
   INVALID_IP_ADDRESS_OR_CIDR_NOTATION: { status: 400, detail: 'The address %s must be in valid IP address or CIDR notation.' },
   VALIDATION_ERROR: { status: 400, detail: 'The request content produced the validation error: %s.' },
+  INVALID_ENUM_VALUE: { status: 400, detail: 'An invalid enumeration value %s was specified.' },
+  CLUSTER_NAME_INVALID: { status: 400, detail: 'The cluster name %s is invalid. A name has ASCII letters, numbers and hyphens, and starts with a letter or number.' },
+  CLUSTER_NAME_TOO_LONG: { status: 400, detail: 'The cluster name %s is longer than 64 characters.' },
+  ATLAS_RESERVED_CLUSTER_NAME: { status: 400, detail: 'The cluster name %s is reserved.' },
+  // Recorded (atlas CLI snapshot TestFlexCluster, 2025-06-20): the first parameter names the kind.
+  DUPLICATE_CLUSTER_NAME: { status: 400, detail: 'A %s named %s is already present in group %s.' },
+  CLUSTER_ALREADY_REQUESTED_DELETION: { status: 400, detail: 'The cluster %s has already been requested for deletion.' },
+  // Recorded (atlas CLI snapshot TestClustersFlags, 2026-08-10): a detail without placeholders and one parameter.
+  CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED: {
+    status: 400,
+    detail: 'Cannot terminate a cluster when termination protection is enabled. Disable termination protection and try again.',
+  },
+  // pushlink's own: Atlas documents the limit of 25 but no code for reaching it.
+  TOO_MANY_CLUSTERS: { status: 400, detail: 'Group %s already has the maximum of 25 clusters.' },
+  // pushlink's own: a Flex cluster cannot be a live-migration destination, so pushlink serves none.
+  FLEX_CLUSTERS_NOT_SUPPORTED: {
+    status: 400,
+    detail: 'pushlink serves no Flex clusters (M2, M5, FLEX): a Flex cluster cannot be a live-migration destination. Create a dedicated cluster (M10 or larger), or an M0.',
+  },
   // pushlink's own: what is wrong with a pasted link-token, in words.
   INVALID_LINK_TOKEN: { status: 400, detail: 'The link-token is invalid: %s.' },
   // A request Node or Fastify could not take apart at all; pushlink's own code.
@@ -39,6 +58,11 @@ export const ERROR_CATALOGUE = {
   // 401
   NOT_AUTHORIZED: { status: 401, errorCode: 'UNEXPECTED_ERROR', detail: 'You are not authorized for this resource.', challengeBody: true },
   USER_CANNOT_ACCESS_ORG: { status: 401, detail: 'User cannot access this organization.' },
+  USER_UNAUTHORIZED: { status: 401, detail: 'Current user is not authorized to perform this action.' },
+  NOT_ORG_GROUP_CREATOR: {
+    status: 401,
+    detail: 'The currently logged in user does not have the group creator role in organization %s.',
+  },
   NOT_ORG_OWNER: {
     status: 401,
     detail: 'The currently logged in user does not have the owner role in organization %s.',
@@ -50,6 +74,9 @@ export const ERROR_CATALOGUE = {
   RESOURCE_NOT_FOUND: { status: 404, detail: 'Cannot find resource %s.' },
   INVALID_ORG_ID: { status: 404, detail: 'An invalid organization ID %s was specified.' },
   GROUP_NOT_FOUND: { status: 404, detail: 'No group with ID %s exists.' },
+  INVALID_GROUP_ID: { status: 404, detail: 'An invalid group ID %s was specified.' },
+  GROUP_NAME_NOT_FOUND: { status: 404, detail: 'No group with name %s exists.' },
+  CLUSTER_NOT_FOUND: { status: 404, detail: 'No cluster named %s exists in group %s.' },
   EXTERNAL_ORG_LINK_NOT_FOUND: {
     status: 404,
     errorCode: 'UNEXPECTED_ERROR',
@@ -58,6 +85,15 @@ export const ERROR_CATALOGUE = {
   },
   // 406
   INVALID_VERSION_DATE: { status: 406, detail: 'Invalid accept header or version date.' },
+  // 409
+  // Recorded (CloudFormation issue #847, 2023-12): no quotes around the name, unlike the docs' template.
+  GROUP_ALREADY_EXISTS: { status: 409, detail: 'A group with name %s already exists.' },
+  CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS: {
+    status: 409,
+    detail: 'Cannot close group while it has active clusters; please terminate all clusters.',
+  },
+  // pushlink's own: a cluster changed under an update more often than it retries.
+  CONCURRENT_CLUSTER_CHANGE: { status: 409, detail: 'The cluster %s changed while it was being updated; try again.' },
   // 413, 415, 431: no published Atlas code; pushlink's own.
   REQUEST_TOO_LARGE: { status: 413, detail: 'The request body is larger than the limit of %s bytes.' },
   UNSUPPORTED_MEDIA_TYPE: {
@@ -171,7 +207,30 @@ const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> =
   SOURCE_PROJECT_NOT_FOUND: (e) => new ApiError('GROUP_NOT_FOUND', e.parameters),
   SOURCE_DEPLOYMENT_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
   NOT_THE_LINK_KEY: () => new ApiError('ACCESS_FORBIDDEN'),
+  INVALID_ATTRIBUTE: (e) => attributeError('INVALID_ATTRIBUTE', e, [String(e.parameters[0])]),
+  MISSING_ATTRIBUTE: (e) => attributeError('MISSING_ATTRIBUTE', e, [String(e.parameters[0])]),
+  INVALID_ENUM_VALUE: (e) => attributeError('INVALID_ENUM_VALUE', e, [String(e.parameters[0])], String(e.parameters[1])),
+  INVALID_GROUP_ID: (e) => new ApiError('INVALID_GROUP_ID', e.parameters),
+  GROUP_NOT_FOUND: (e) => new ApiError('GROUP_NOT_FOUND', e.parameters),
+  GROUP_NAME_NOT_FOUND: (e) => new ApiError('GROUP_NAME_NOT_FOUND', e.parameters),
+  GROUP_ALREADY_EXISTS: (e) => new ApiError('GROUP_ALREADY_EXISTS', e.parameters),
+  GROUP_HAS_CLUSTERS: () => new ApiError('CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS'),
+  CLUSTER_NAME_INVALID: (e) => attributeError('CLUSTER_NAME_INVALID', e, e.parameters, 'name'),
+  CLUSTER_NAME_TOO_LONG: (e) => attributeError('CLUSTER_NAME_TOO_LONG', e, e.parameters, 'name'),
+  ATLAS_RESERVED_CLUSTER_NAME: (e) => attributeError('ATLAS_RESERVED_CLUSTER_NAME', e, e.parameters, 'name'),
+  FLEX_CLUSTERS_NOT_SUPPORTED: () => new ApiError('FLEX_CLUSTERS_NOT_SUPPORTED'),
+  DUPLICATE_CLUSTER_NAME: (e) => new ApiError('DUPLICATE_CLUSTER_NAME', ['cluster or serverless instance', ...e.parameters]),
+  TOO_MANY_CLUSTERS: (e) => new ApiError('TOO_MANY_CLUSTERS', e.parameters),
+  CLUSTER_NOT_FOUND: (e) => new ApiError('CLUSTER_NOT_FOUND', e.parameters),
+  CLUSTER_ALREADY_REQUESTED_DELETION: (e) => new ApiError('CLUSTER_ALREADY_REQUESTED_DELETION', e.parameters),
+  TERMINATION_PROTECTION_ENABLED: (e) => new ApiError('CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED', e.parameters),
+  CONCURRENT_CLUSTER_CHANGE: (e) => new ApiError('CONCURRENT_CLUSTER_CHANGE', e.parameters),
 };
+
+/** An attribute refusal, naming the attribute (or `field`) in badRequestDetail with the rule in words. */
+function attributeError(name: ErrorName, e: DomainError, parameters: unknown[], field = String(e.parameters[0])): ApiError {
+  return new ApiError(name, parameters, { fields: [{ field, description: e.message }] });
+}
 
 export function apiErrorFromDomain(error: DomainError): ApiError {
   return DOMAIN_TO_API[error.kind](error);

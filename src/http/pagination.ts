@@ -35,10 +35,14 @@ export interface PageLink {
   rel: 'self' | 'previous' | 'next';
 }
 
-export function paginate<T>(items: readonly T[], page: PageRequest, baseUrl: string) {
+/**
+ * `leadingQuery`: what the links carry before the page parameters, as Atlas's do for some lists
+ * (`includeCount=true&` for projects, and `includeDeletedWithRetainedBackups=false&` too for clusters).
+ */
+export function paginate<T>(items: readonly T[], page: PageRequest, baseUrl: string, leadingQuery = '') {
   const start = (page.pageNum - 1) * page.itemsPerPage;
   const results = items.slice(start, start + page.itemsPerPage);
-  const href = (pageNum: number) => `${baseUrl}?pageNum=${pageNum}&itemsPerPage=${page.itemsPerPage}`;
+  const href = (pageNum: number) => `${baseUrl}?${leadingQuery}pageNum=${pageNum}&itemsPerPage=${page.itemsPerPage}`;
   const links: PageLink[] = [];
   if (page.pageNum > 1) links.push({ href: href(page.pageNum - 1), rel: 'previous' });
   links.push({ href: href(page.pageNum), rel: 'self' });

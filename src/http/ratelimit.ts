@@ -18,6 +18,19 @@ export const ATLAS_ORG_RATE_LIMIT: RateLimitConfig = {
   refillPeriodMs: 60_000,
 };
 
+/**
+ * Atlas's project (GROUP) scope, as documented for the Cloud Migration Service's group-scoped
+ * operations: capacity 1200, 500 back every 60 s (../shared/reference/atlas-api.md §6). pushlink
+ * spends it for every group-scoped operation; Atlas has more buckets per endpoint set (a recorded
+ * cluster create says RateLimit-Limit: 10000) whose refill is not published.
+ */
+export const ATLAS_GROUP_RATE_LIMIT: RateLimitConfig = {
+  enabled: true,
+  capacity: 1200,
+  refillAmount: 500,
+  refillPeriodMs: 60_000,
+};
+
 export async function enforceRateLimit(
   store: Store,
   config: RateLimitConfig,

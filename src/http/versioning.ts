@@ -68,3 +68,22 @@ export function versionedContentType(version: string): string {
 
 /** Request bodies may be plain JSON or any versioned Atlas JSON type. */
 export const REQUEST_JSON_CONTENT_TYPE = /^application\/vnd\.atlas\.\d{4}-\d{2}-\d{2}\+json(?:;|$)/;
+
+/** When Atlas deprecated a resource version (a newer one's release) and when it goes away. ISO dates. */
+export interface VersionLifecycle {
+  deprecation: string;
+  sunset: string;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An HTTP date as Atlas writes these headers: the day not zero-padded (`Mon, 5 Aug 2024 00:00:00 GMT`). */
+function atlasHttpDate(isoDate: string): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  return `${WEEKDAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} 00:00:00 GMT`;
+}
+
+export function deprecationHeaders(lifecycle: VersionLifecycle): Record<string, string> {
+  return { deprecation: atlasHttpDate(lifecycle.deprecation), sunset: atlasHttpDate(lifecycle.sunset) };
+}

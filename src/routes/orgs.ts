@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { atlasApiBase as baseUrl } from '../http/links.js';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
@@ -10,10 +11,6 @@ import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
 
 const LIST_ORGS: AtlasRouteConfig = { versions: ['2023-01-01'], allowLinkKey: true };
 const GET_ORG: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_MEMBER', allowLinkKey: true };
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}/api/atlas/v2`;
-}
 
 function organizationView(org: Org, base: string) {
   return { id: org.id, isDeleted: false, links: [{ href: `${base}/orgs/${org.id}`, rel: 'self' }], name: org.name };

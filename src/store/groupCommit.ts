@@ -23,8 +23,10 @@ import { StoreUnavailableError, UniqueViolationError, type CommitObserver } from
 // SQLite recovers from what the disk really holds.
 
 interface PendingWrite {
-  name: WriteName;
+  /** A named write of sqliteWrites.ts, or (name undefined) an aggregate's own synchronous write in `run`. */
+  name: WriteName | undefined;
   args: unknown[];
+  run?: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -102,10 +104,22 @@ export class GroupCommitter {
   }
 
   write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    return this.enqueue({ name, args }) as Promise<WriteResult<K>>;
+  }
+
+  /**
+   * Runs `run` (synchronous statements of an aggregate's own, store/sqlite/*.ts) as one write of
+   * the next batch: in its transaction, acknowledged only after its fsync, like every named write.
+   */
+  transact<T>(run: () => T): Promise<T> {
+    return this.enqueue({ name: undefined, args: [], run }) as Promise<T>;
+  }
+
+  private enqueue(write: Pick<PendingWrite, 'name' | 'args' | 'run'>): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise((resolve, reject) => {
-      this.pending.push({ name, args, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ ...write, resolve, reject });
       // While an fsync runs, writes gather for the batch that follows it (one commit, one fsync).
       if (!this.scheduled && !this.syncing) {
         this.scheduled = true;
@@ -176,6 +190,7 @@ export class GroupCommitter {
   }
 
   private apply(write: PendingWrite): unknown {
+    if (write.name === undefined) return write.run!();
     const run = sqliteWrites[write.name] as (...a: unknown[]) => unknown;
     return run(this.statements, ...write.args);
   }

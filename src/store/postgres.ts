@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { GroupStore } from './groups.js';
+import { PostgresGroupStore } from './postgres/groups.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
 import {
   SQL,
@@ -119,7 +121,10 @@ export class PostgresStore implements Store {
 
   private readonly linkReplacements: OrgWriteBatcher<ApiKeyRecord, ReplaceLinkRow | undefined>;
 
+  readonly groups: GroupStore;
+
   private constructor(private readonly pool: pg.Pool) {
+    this.groups = new PostgresGroupStore({ pool, transaction: (run) => this.transaction(run) });
     const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
       (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
     this.linkReplacements = new OrgWriteBatcher({

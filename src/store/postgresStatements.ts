@@ -395,7 +395,8 @@ export function asStoreError(error: unknown): unknown {
   return error;
 }
 
-export async function query<R extends pg.QueryResultRow>(db: Queryable, statement: Statement, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+/** `statement`: one of SQL above, or an aggregate's own (store/postgres/*.ts): a name unique across the store, and its text. */
+export async function query<R extends pg.QueryResultRow>(db: Queryable, statement: { name: string; text: string }, values: unknown[] = []): Promise<pg.QueryResult<R>> {
   try {
     return await db.query<R>({ name: statement.name, text: statement.text, values });
   } catch (error) {

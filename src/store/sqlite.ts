@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
+import type { GroupStore } from './groups.js';
+import { SqliteGroupStore } from './sqlite/groups.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_STEPS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
 import { DataVersionWatch, TurnValidatedCache } from './turnCache.js';
 import {
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database;
   readonly committer: GroupCommitter;
+  readonly groups: GroupStore;
   private statements: Statements;
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
@@ -69,6 +72,9 @@ export class SqliteStore implements Store {
     this.db = db;
     this.statements = prepareStatements(db);
     this.committer = new GroupCommitter(db, this.statements, `${file}-wal`, (failure) => this.failed(failure));
+    this.groups = new SqliteGroupStore(db, this.committer, () => {
+      if (this.failure) throw this.failure;
+    });
     const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
     this.orgs = new TurnValidatedCache(watch);
     this.apiKeys = new TurnValidatedCache(watch);

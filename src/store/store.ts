@@ -1,3 +1,5 @@
+import type { GroupStore } from './groups.js';
+
 // The one persistence interface. Every back end (SQLite embedded, PostgreSQL scale-out) implements
 // it and passes the same test suite (test/store/contract.ts). Methods are async even where a back
 // end could answer synchronously, so callers never depend on which one is plugged in.
@@ -190,6 +192,8 @@ export interface RateLimitDecision {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Atlas projects and their clusters. */
+  readonly groups: GroupStore;
 
   createOrg(org: Org): Promise<void>;
   getOrg(orgId: string): Promise<Org | undefined>;

@@ -208,6 +208,33 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       DROP INDEX retired_link_keys_retired_at;
     `,
   },
+  {
+    // As SQLite's step 7: Atlas projects and their clusters (store/groups.ts).
+    version: 7,
+    sql: `
+      CREATE TABLE groups (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs(id),
+        name text NOT NULL,
+        tags jsonb NOT NULL,
+        with_default_alerts_settings boolean NOT NULL,
+        created_at timestamptz NOT NULL,
+        UNIQUE (org_id, name)
+      );
+      CREATE TABLE clusters (
+        group_id text NOT NULL REFERENCES groups(id),
+        name text NOT NULL,
+        id text NOT NULL UNIQUE,
+        spec jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        ready_at timestamptz NOT NULL,
+        delete_requested_at timestamptz,
+        gone_at timestamptz,
+        revision integer NOT NULL,
+        PRIMARY KEY (group_id, name)
+      );
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

@@ -178,6 +178,35 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       DROP INDEX retired_link_keys_retired_at;
     `,
   },
+  {
+    version: 7,
+    // Atlas projects and their clusters (store/groups.ts). A cluster keeps its row through
+    // DELETING and until its project is next written after it is gone; its key is (group, name),
+    // the lookup every watcher's poll makes. Lists (tags, spec) are JSON text, as elsewhere here.
+    sql: `
+      CREATE TABLE groups (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs(id),
+        name TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        with_default_alerts_settings INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX groups_org_name ON groups(org_id, name);
+      CREATE TABLE clusters (
+        group_id TEXT NOT NULL REFERENCES groups(id),
+        name TEXT NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        ready_at TEXT NOT NULL,
+        delete_requested_at TEXT,
+        gone_at TEXT,
+        revision INTEGER NOT NULL,
+        PRIMARY KEY (group_id, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,149 @@
+import crypto from 'node:crypto';
+import type { ClusterRecord, ClusterSpec, GroupStore } from '../store/groups.js';
+import { booleanAttribute, invalidAttribute, parseClusterRequest, type ClusterRequestVersion } from './clusterRequest.js';
+import { DomainError } from './errors.js';
+import { parseTags } from './groups.js';
+import { newObjectId } from './ids.js';
+
+// A cluster's life: CREATING until its readyAt, IDLE after, DELETING from a delete until its
+// goneAt, then gone (404). The state is read off the stored instants and the clock, never moved
+// by a timer, so a restart anywhere in it resumes exactly where it was. Each change is computed
+// here as a new record and saved by compare-and-set on its revision.
+
+export type ClusterState = 'CREATING' | 'IDLE' | 'DELETING';
+
+/** How long the phases take (config: --cluster-provisioning, --cluster-deletion). */
+export interface ClusterTimings {
+  provisioningMs: number;
+  deletionMs: number;
+}
+
+/** The host names of pushlink's clusters: in `.invalid` (RFC 2606), so no connection goes anywhere. */
+export const CLUSTER_HOST_DOMAIN = 'mongodb.pushlink.invalid';
+
+export function clusterState(cluster: ClusterRecord, now: Date): ClusterState {
+  if (cluster.deleteRequestedAt !== null) return 'DELETING';
+  return now.toISOString() < cluster.readyAt ? 'CREATING' : 'IDLE';
+}
+
+/** Six lowercase letters and digits from the cluster id: stable names, different per cluster. */
+function label(clusterId: string, salt: string): string {
+  const digest = crypto.createHash('sha256').update(`${salt}:${clusterId}`).digest();
+  return Array.from(digest.subarray(0, 6), (byte) => 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36]).join('');
+}
+
+/** Atlas fills connection strings once a cluster is ready: `{}` before. */
+export function connectionStrings(cluster: ClusterRecord, state: ClusterState): { standard?: string; standardSrv?: string } {
+  if (state !== 'IDLE') return {};
+  const domain = `${label(cluster.id, 'host')}.${CLUSTER_HOST_DOMAIN}`;
+  const srv = `mongodb+srv://${cluster.name.toLowerCase()}.${domain}`;
+  const tenant = cluster.spec.replicationSpecs[0]?.regionConfigs[0]?.providerName === 'TENANT';
+  if (tenant) return { standardSrv: srv };
+  const shardCount = cluster.spec.clusterType === 'REPLICASET' ? 1 : cluster.spec.replicationSpecs.length;
+  const nodes = cluster.spec.replicationSpecs[0]!.regionConfigs.reduce((sum, c) => sum + (c.electableSpecs.nodeCount ?? 3), 0);
+  const hosts = Array.from({ length: nodes }, (_, i) => `${cluster.name.toLowerCase()}-shard-00-${String(i).padStart(2, '0')}.${domain}:27017`);
+  const options = shardCount > 1 || cluster.spec.clusterType !== 'REPLICASET' ? '?ssl=true&authSource=admin' : `?ssl=true&authSource=admin&replicaSet=atlas-${label(cluster.id, 'rs')}-shard-0`;
+  return { standard: `mongodb://${hosts.join(',')}/${options}`, standardSrv: srv };
+}
+
+export async function createCluster(
+  groups: GroupStore,
+  groupId: string,
+  body: unknown,
+  version: ClusterRequestVersion,
+  timings: ClusterTimings,
+  now: Date,
+): Promise<ClusterRecord> {
+  const { name, spec } = parseClusterRequest(body, version, now);
+  const cluster: ClusterRecord = {
+    id: newObjectId(now),
+    groupId,
+    name,
+    spec,
+    createdAt: now.toISOString(),
+    readyAt: new Date(now.getTime() + timings.provisioningMs).toISOString(),
+    deleteRequestedAt: null,
+    goneAt: null,
+    revision: 1,
+  };
+  const outcome = await groups.createCluster(cluster, now.toISOString());
+  if (outcome === 'GROUP_NOT_FOUND') throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${groupId}`, [groupId]);
+  if (outcome === 'DUPLICATE_NAME') throw new DomainError('DUPLICATE_CLUSTER_NAME', `a cluster named ${name} exists`, [name, groupId]);
+  if (outcome === 'TOO_MANY_CLUSTERS') throw new DomainError('TOO_MANY_CLUSTERS', 'the project has the most clusters it may have', [groupId]);
+  return cluster;
+}
+
+export async function requireCluster(groups: GroupStore, groupId: string, name: string, now: Date): Promise<ClusterRecord> {
+  const cluster = await groups.getCluster(groupId, name, now.toISOString());
+  if (!cluster) throw new DomainError('CLUSTER_NOT_FOUND', `no cluster named ${name}`, [name, groupId]);
+  return cluster;
+}
+
+/** What a delete makes of a cluster, or why it may not be deleted. */
+export function requestDeletion(cluster: ClusterRecord, timings: ClusterTimings, now: Date): ClusterRecord {
+  if (cluster.deleteRequestedAt !== null) throw new DomainError('CLUSTER_ALREADY_REQUESTED_DELETION', 'the cluster is being deleted', [cluster.name]);
+  if (cluster.spec.terminationProtectionEnabled) {
+    throw new DomainError('TERMINATION_PROTECTION_ENABLED', 'termination protection is on', [
+      `Cannot terminate cluster ${cluster.name} in group ${cluster.groupId} because termination protection is enabled. Disable termination protection and try again.`,
+    ]);
+  }
+  return {
+    ...cluster,
+    deleteRequestedAt: now.toISOString(),
+    goneAt: new Date(now.getTime() + timings.deletionMs).toISOString(),
+    revision: cluster.revision + 1,
+  };
+}
+
+/** Attributes an update may change; the rest of a cluster's shape is fixed at creation here. */
+const UPDATABLE = ['terminationProtectionEnabled', 'backupEnabled', 'pitEnabled', 'paused', 'tags', 'labels', 'biConnector'] as const;
+/** Attributes an update may repeat unchanged (SDK models send the whole description back). */
+const ECHOED = new Set(['name', 'id', 'groupId', 'createDate', 'stateName', 'mongoDBVersion', 'connectionStrings', 'links', 'clusterType', 'mongoDBMajorVersion', 'replicationSpecs', 'effectiveReplicationSpecs', 'featureCompatibilityVersion', 'diskSizeGB', 'versionReleaseSystem']);
+
+/** What an update makes of a cluster: only the attributes pushlink lets change, changed. */
+export function updateClusterSpec(cluster: ClusterRecord, body: unknown): ClusterRecord {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidAttribute('body', 'the body is an object');
+  if (cluster.deleteRequestedAt !== null) throw new DomainError('CLUSTER_ALREADY_REQUESTED_DELETION', 'the cluster is being deleted', [cluster.name]);
+  const changes = body as Record<string, unknown>;
+  for (const attribute of Object.keys(changes)) {
+    if (!(UPDATABLE as readonly string[]).includes(attribute) && !ECHOED.has(attribute)) {
+      throw invalidAttribute(attribute, `pushlink cannot change ${attribute} of a cluster`);
+    }
+  }
+  if (changes.name !== undefined && changes.name !== cluster.name) throw invalidAttribute('name', 'a cluster cannot be renamed');
+  const current = cluster.spec;
+  const bi = (changes.biConnector ?? {}) as Record<string, unknown>;
+  const spec: ClusterSpec = {
+    ...current,
+    terminationProtectionEnabled: booleanAttribute(changes.terminationProtectionEnabled, 'terminationProtectionEnabled', current.terminationProtectionEnabled),
+    backupEnabled: booleanAttribute(changes.backupEnabled, 'backupEnabled', current.backupEnabled),
+    pitEnabled: booleanAttribute(changes.pitEnabled, 'pitEnabled', current.pitEnabled),
+    paused: booleanAttribute(changes.paused, 'paused', current.paused),
+    tags: changes.tags === undefined ? current.tags : parseTags(changes.tags),
+    labels: changes.labels === undefined ? current.labels : parseTags(changes.labels, 'labels'),
+    biConnector: {
+      enabled: booleanAttribute(bi.enabled, 'biConnector.enabled', current.biConnector.enabled),
+      readPreference: typeof bi.readPreference === 'string' ? bi.readPreference : current.biConnector.readPreference,
+    },
+  };
+  return { ...cluster, spec, revision: cluster.revision + 1 };
+}
+
+/**
+ * Applies `change` to the stored cluster and saves it if nobody wrote it meanwhile; on a lost
+ * race, reads again and retries, so concurrent updates and deletes each see the other's result.
+ */
+export async function changeCluster(
+  groups: GroupStore,
+  groupId: string,
+  name: string,
+  now: Date,
+  change: (cluster: ClusterRecord) => ClusterRecord,
+): Promise<ClusterRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await requireCluster(groups, groupId, name, now);
+    const next = change(current);
+    if (await groups.saveCluster(next, current.revision)) return next;
+    if (attempt >= 4) throw new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the cluster kept changing', [name]);
+  }
+}
