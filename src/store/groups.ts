@@ -104,7 +104,7 @@ export interface GroupStore {
   createGroup(group: GroupRecord): Promise<void>;
   getGroup(groupId: string, now: string): Promise<GroupWithClusterCount | undefined>;
   getGroupByName(orgId: string, name: string, now: string): Promise<GroupWithClusterCount | undefined>;
-  /** The org's projects, oldest first. */
+  /** The org's projects, oldest first (by name among those created at once). */
   listGroups(orgId: string, now: string): Promise<GroupWithClusterCount[]>;
   /** Saves name, tags and alert settings; false when the project is gone. Throws UniqueViolationError on a taken name. */
   updateGroup(group: GroupRecord): Promise<boolean>;
@@ -114,7 +114,7 @@ export interface GroupStore {
   /** Inserts the cluster if its project exists, has room and no cluster of that name, atomically. */
   createCluster(cluster: ClusterRecord, now: string): Promise<CreateClusterOutcome>;
   getCluster(groupId: string, name: string, now: string): Promise<ClusterRecord | undefined>;
-  /** The project's clusters, oldest first. */
+  /** The project's clusters, oldest first (by name among those created at once). */
   listClusters(groupId: string, now: string): Promise<ClusterRecord[]>;
   /**
    * Saves a changed cluster if the stored one still has revision `expectedRevision` (compare and

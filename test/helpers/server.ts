@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore } from './store.js';
 
@@ -27,7 +28,7 @@ export function tempDir(prefix = 'pushlink-test-'): string {
 
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  options: { host?: string; store?: Store } = {},
+  options: { host?: string; store?: Store; clock?: Clock } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config: ServerConfig = {
@@ -41,7 +42,7 @@ export async function startServer(
   const store = opened.store;
   const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
   if (!bootstrap?.serviceAccount) throw new Error('test server expects an empty store');
-  const app = await buildApp(config, store);
+  const app = await buildApp(config, store, options.clock ? { clock: options.clock } : {});
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: 0 });
   const address = app.server.address() as { port: number };

@@ -80,7 +80,7 @@ const SQL = {
   },
   getGroup: { name: 'groups-get', text: `SELECT ${groupColumns(2)} FROM groups g WHERE g.id = $1` },
   getGroupByName: { name: 'groups-get-by-name', text: `SELECT ${groupColumns(3)} FROM groups g WHERE g.org_id = $1 AND g.name = $2` },
-  listGroups: { name: 'groups-list', text: `SELECT ${groupColumns(2)} FROM groups g WHERE g.org_id = $1 ORDER BY g.created_at, g.id` },
+  listGroups: { name: 'groups-list', text: `SELECT ${groupColumns(2)} FROM groups g WHERE g.org_id = $1 ORDER BY g.created_at, g.name` },
   updateGroup: { name: 'groups-update', text: 'UPDATE groups SET name = $2, tags = $3, with_default_alerts_settings = $4 WHERE id = $1' },
   lockGroup: { name: 'groups-lock', text: 'SELECT 1 FROM groups WHERE id = $1 FOR UPDATE' },
   countAliveClusters: { name: 'clusters-count-alive', text: `SELECT count(*)::int AS n FROM clusters c WHERE c.group_id = $1 AND ${alive(2)}` },
@@ -94,7 +94,7 @@ const SQL = {
   getCluster: { name: 'clusters-get', text: `SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = $1 AND c.name = $2 AND ${alive(3)}` },
   listClusters: {
     name: 'clusters-list',
-    text: `SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = $1 AND ${alive(2)} ORDER BY c.created_at, c.id`,
+    text: `SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = $1 AND ${alive(2)} ORDER BY c.created_at, c.name`,
   },
   saveCluster: {
     name: 'clusters-save',

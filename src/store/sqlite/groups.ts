@@ -75,7 +75,7 @@ function prepare(db: Database) {
     ),
     getGroup: p(`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.id = @id`),
     getGroupByName: p(`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.org_id = @orgId AND g.name = @name`),
-    listGroups: p(`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.org_id = @orgId ORDER BY g.created_at, g.id`),
+    listGroups: p(`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.org_id = @orgId ORDER BY g.created_at, g.name`),
     updateGroup: p('UPDATE groups SET name = @name, tags = @tags, with_default_alerts_settings = @alerts WHERE id = @id'),
     groupExists: p('SELECT 1 FROM groups WHERE id = ?'),
     countAliveClusters: p(`SELECT COUNT(*) AS n FROM clusters c WHERE c.group_id = @groupId AND ${ALIVE}`),
@@ -86,7 +86,7 @@ function prepare(db: Database) {
        VALUES (@groupId, @name, @id, @spec, @createdAt, @readyAt, @deleteRequestedAt, @goneAt, @revision)`,
     ),
     getCluster: p(`SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = @groupId AND c.name = @name AND ${ALIVE}`),
-    listClusters: p(`SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = @groupId AND ${ALIVE} ORDER BY c.created_at, c.id`),
+    listClusters: p(`SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.group_id = @groupId AND ${ALIVE} ORDER BY c.created_at, c.name`),
     saveCluster: p(
       `UPDATE clusters SET spec = @spec, delete_requested_at = @deleteRequestedAt, gone_at = @goneAt, revision = @revision
        WHERE group_id = @groupId AND name = @name AND revision = @expectedRevision`,
