@@ -7,6 +7,7 @@ import { NoStoreError, type StoreLocation } from '../store/open.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AtlasUnreachable } from '../sync/atlasClient.js';
 import * as admin from './admin.js';
+import { registerDestinationCommands } from './destinations.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
@@ -264,6 +265,8 @@ program
     );
     if (linked.status === 'NOT_SYNCED') process.exitCode = 2;
   });
+
+registerDestinationCommands(program, { location: storeLocation, dataDirOption, databaseUrlOption, jsonOption });
 
 const token = program.command('token').description('link-tokens');
 token
