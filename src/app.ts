@@ -15,6 +15,7 @@ import { wallClock, type Clock } from './domain/clock.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { groupRoutes } from './routes/groups.js';
+import { liveMigrationRoutes } from './routes/liveMigrations.js';
 import type { GroupWithClusterCount } from './store/groups.js';
 import { liveExportRoutes } from './routes/liveExport.js';
 import { liveMigrationInventoryRoutes } from './routes/liveMigrationInventory.js';
@@ -145,6 +146,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(groupRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(clusterRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(liveMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
     await app.register(oauthRoutes(context), { prefix: '/api/oauth' });

@@ -46,6 +46,8 @@ export interface ServerConfig {
   clusterProvisioningMs: number;
   /** How long a deleted cluster is DELETING before it is gone. */
   clusterDeletionMs: number;
+  /** How long a live-migration validation is PENDING before it settles. */
+  validationMs: number;
   logLevel: string;
   logFormat: LogFormat;
   bootstrapOrgName: string;
@@ -69,6 +71,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bodyLimitBytes: 64 * 1024,
   clusterProvisioningMs: 5_000,
   clusterDeletionMs: 3_000,
+  validationMs: 2_000,
   logLevel: 'info',
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
@@ -106,6 +109,7 @@ export interface ServeOptions {
   tokenTtl?: string;
   clusterProvisioning?: string;
   clusterDeletion?: string;
+  validationDuration?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -192,6 +196,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const tokenTtlText = pick(options.tokenTtl, 'PUSHLINK_TOKEN_TTL');
   const provisioningText = pick(options.clusterProvisioning, 'PUSHLINK_CLUSTER_PROVISIONING');
   const deletionText = pick(options.clusterDeletion, 'PUSHLINK_CLUSTER_DELETION');
+  const validationText = pick(options.validationDuration, 'PUSHLINK_VALIDATION_DURATION');
   const logLevel = (pick(options.logLevel, 'PUSHLINK_LOG_LEVEL') ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}`);
   const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
@@ -216,6 +221,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     accessTokenTtlSeconds: tokenTtlText ? integer('--token-ttl', tokenTtlText, 1, 86_400) : DEFAULT_CONFIG.accessTokenTtlSeconds,
     clusterProvisioningMs: provisioningText ? integer('--cluster-provisioning', provisioningText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterProvisioningMs,
     clusterDeletionMs: deletionText ? integer('--cluster-deletion', deletionText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterDeletionMs,
+    validationMs: validationText ? integer('--validation-duration', validationText, 0, 86_400) * 1000 : DEFAULT_CONFIG.validationMs,
     logLevel,
     logFormat,
   };

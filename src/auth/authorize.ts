@@ -9,8 +9,12 @@ import type { Principal } from './principal.js';
 // an operation needs in the org it names.
 
 export type OrgRequirement = 'ORG_MEMBER' | 'ORG_OWNER';
-/** Read a project (every org role), or change it and what is in it (Organization Owner). */
-export type GroupRequirement = 'GROUP_READ' | 'GROUP_OWNER';
+/**
+ * Read a project (every org role); change it and what is in it (Organization Owner, refused as
+ * USER_UNAUTHORIZED); or an operation the spec gives to Organization Owner by name (the live
+ * migrations', refused as NOT_ORG_OWNER, as org-scoped operations are).
+ */
+export type GroupRequirement = 'GROUP_READ' | 'GROUP_OWNER' | 'GROUP_ORG_OWNER';
 
 export function assertAccessListAllows(principal: Principal, clientAddress: string): void {
   if (!accessListAllows(principal.accessList, clientAddress)) {
@@ -36,6 +40,7 @@ export function authorizeOrg(principal: Principal, orgId: string, requirement: O
 export function authorizeGroup(principal: Principal, group: GroupRecord, requirement: GroupRequirement): void {
   if (principal.orgId !== group.orgId || !isOrgMember(principal.roles)) throw new ApiError('GROUP_NOT_FOUND', [group.id]);
   if (requirement === 'GROUP_OWNER' && !isOrgOwner(principal.roles)) throw new ApiError('USER_UNAUTHORIZED');
+  if (requirement === 'GROUP_ORG_OWNER' && !isOrgOwner(principal.roles)) throw new ApiError('NOT_ORG_OWNER', [group.orgId]);
 }
 
 /** Creating a project takes Organization Owner or Project Creator in the org the body names. */

@@ -60,6 +60,7 @@ program
   .option('--nonce-ttl <seconds>', 'digest nonce lifetime (default 300)')
   .option('--cluster-provisioning <seconds>', 'how long a new cluster stays CREATING before IDLE (default 5)')
   .option('--cluster-deletion <seconds>', 'how long a deleted cluster stays DELETING before it is gone (default 3)')
+  .option('--validation-duration <seconds>', 'how long a live-migration validation stays PENDING (default 2)')
   .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
   .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')

@@ -35,7 +35,9 @@ export type DomainErrorKind =
   | 'CLUSTER_NOT_FOUND'
   | 'CLUSTER_ALREADY_REQUESTED_DELETION'
   | 'TERMINATION_PROTECTION_ENABLED'
-  | 'CONCURRENT_CLUSTER_CHANGE';
+  | 'CONCURRENT_CLUSTER_CHANGE'
+  // Live migrations
+  | 'VALIDATION_NOT_FOUND';
 
 export class DomainError extends Error {
   constructor(

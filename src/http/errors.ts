@@ -225,6 +225,8 @@ const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> =
   CLUSTER_ALREADY_REQUESTED_DELETION: (e) => new ApiError('CLUSTER_ALREADY_REQUESTED_DELETION', e.parameters),
   TERMINATION_PROTECTION_ENABLED: (e) => new ApiError('CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED', e.parameters),
   CONCURRENT_CLUSTER_CHANGE: (e) => new ApiError('CONCURRENT_CLUSTER_CHANGE', e.parameters),
+  // No public source gives a code for an unknown job id; Atlas's generic not-found is the likeliest.
+  VALIDATION_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
 };
 
 /** An attribute refusal, naming the attribute (or `field`) in badRequestDetail with the rule in words. */

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { GroupStore } from './groups.js';
+import type { LiveMigrationStore } from './liveMigrations.js';
 import { PostgresGroupStore } from './postgres/groups.js';
+import { PostgresLiveMigrationStore } from './postgres/liveMigrations.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
 import {
   SQL,
@@ -122,9 +124,12 @@ export class PostgresStore implements Store {
   private readonly linkReplacements: OrgWriteBatcher<ApiKeyRecord, ReplaceLinkRow | undefined>;
 
   readonly groups: GroupStore;
+  readonly liveMigrations: LiveMigrationStore;
 
   private constructor(private readonly pool: pg.Pool) {
-    this.groups = new PostgresGroupStore({ pool, transaction: (run) => this.transaction(run) });
+    const access = { pool, transaction: <T>(run: (client: pg.PoolClient) => Promise<T>) => this.transaction(run) };
+    this.groups = new PostgresGroupStore(access);
+    this.liveMigrations = new PostgresLiveMigrationStore(access);
     const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
       (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
     this.linkReplacements = new OrgWriteBatcher({

@@ -3,7 +3,9 @@ import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
 import type { GroupStore } from './groups.js';
+import type { LiveMigrationStore } from './liveMigrations.js';
 import { SqliteGroupStore } from './sqlite/groups.js';
+import { SqliteLiveMigrationStore } from './sqlite/liveMigrations.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_STEPS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js';
 import { DataVersionWatch, TurnValidatedCache } from './turnCache.js';
 import {
@@ -59,6 +61,7 @@ export class SqliteStore implements Store {
   readonly db: Database;
   readonly committer: GroupCommitter;
   readonly groups: GroupStore;
+  readonly liveMigrations: LiveMigrationStore;
   private statements: Statements;
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
@@ -72,9 +75,11 @@ export class SqliteStore implements Store {
     this.db = db;
     this.statements = prepareStatements(db);
     this.committer = new GroupCommitter(db, this.statements, `${file}-wal`, (failure) => this.failed(failure));
-    this.groups = new SqliteGroupStore(db, this.committer, () => {
+    const guard = () => {
       if (this.failure) throw this.failure;
-    });
+    };
+    this.groups = new SqliteGroupStore(db, this.committer, guard);
+    this.liveMigrations = new SqliteLiveMigrationStore(db, this.committer, guard);
     const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
     this.orgs = new TurnValidatedCache(watch);
     this.apiKeys = new TurnValidatedCache(watch);

@@ -1,4 +1,5 @@
 import type { GroupStore } from './groups.js';
+import type { LiveMigrationStore } from './liveMigrations.js';
 
 // The one persistence interface. Every back end (SQLite embedded, PostgreSQL scale-out) implements
 // it and passes the same test suite (test/store/contract.ts). Methods are async even where a back
@@ -194,6 +195,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Atlas projects and their clusters. */
   readonly groups: GroupStore;
+  /** The live-migration jobs of projects. */
+  readonly liveMigrations: LiveMigrationStore;
 
   createOrg(org: Org): Promise<void>;
   getOrg(orgId: string): Promise<Org | undefined>;

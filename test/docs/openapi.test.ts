@@ -113,12 +113,14 @@ describe('docs/openapi.yaml', () => {
     const official = OFFICIAL!;
     const shared = () => operations(OURS).filter(({ path: p, method }) => official?.paths?.[p]?.[method]);
 
-    it('covers at least the link-token operations', () => {
+    it('covers at least the link-token and validation operations', () => {
       assert.deepEqual(
         shared().map(({ path: p, method }) => `${method} ${p}`).sort(),
         [
           'delete /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
+          'get /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId}',
           'get /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects',
+          'post /api/atlas/v2/groups/{groupId}/liveMigrations/validate',
           'post /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
         ],
       );
@@ -182,7 +184,10 @@ describe('docs/openapi.yaml', () => {
     });
 
     it('has the same link-token schemas and security schemes', () => {
-      for (const name of ['TargetOrgRequest', 'TargetOrg', 'BadRequestDetail', 'FieldViolation', 'LiveImportAvailableProject', 'AvailableClustersDeployment']) {
+      for (const name of [
+        'TargetOrgRequest', 'TargetOrg', 'BadRequestDetail', 'FieldViolation', 'LiveImportAvailableProject', 'AvailableClustersDeployment',
+        'LiveMigrationRequest', 'LiveMigrationRequest20240530', 'Source', 'Destination', 'ShardingRequest', 'ShardEntry', 'ShardKeys', 'LiveImportValidation',
+      ]) {
         assert.deepEqual(differences(normalize(OURS, OURS.components.schemas[name]), normalize(official, official.components.schemas[name])), [], name);
       }
       assert.deepEqual(normalize(OURS, OURS.components.securitySchemes.DigestAuth), normalize(official, official.components.securitySchemes.DigestAuth));

@@ -235,6 +235,22 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       );
     `,
   },
+  {
+    // As SQLite's step 8: live-migration validations (store/liveMigrations.ts).
+    version: 8,
+    sql: `
+      CREATE TABLE live_migration_validations (
+        id text PRIMARY KEY,
+        group_id text NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        source_group_id text NOT NULL,
+        created_at timestamptz NOT NULL,
+        settles_at timestamptz NOT NULL,
+        outcome text NOT NULL,
+        error_message text
+      );
+      CREATE INDEX live_migration_validations_group ON live_migration_validations(group_id);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

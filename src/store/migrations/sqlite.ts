@@ -207,6 +207,22 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    // Live-migration validations (store/liveMigrations.ts). They go with their project.
+    sql: `
+      CREATE TABLE live_migration_validations (
+        id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        source_group_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        settles_at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        error_message TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX live_migration_validations_group ON live_migration_validations(group_id);
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
