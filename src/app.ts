@@ -15,6 +15,7 @@ import { wallClock, type Clock } from './domain/clock.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { groupRoutes } from './routes/groups.js';
+import { liveMigrationAgentRoutes } from './routes/liveMigrationAgent.js';
 import { liveMigrationRoutes } from './routes/liveMigrations.js';
 import type { GroupWithClusterCount } from './store/groups.js';
 import { liveExportRoutes } from './routes/liveExport.js';
@@ -25,6 +26,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { probeRoutes } from './routes/probes.js';
 import { StoreUnavailableError, type Store } from './store/store.js';
 import { LinkSyncer } from './sync/linkSyncer.js';
+import { MigrationAgent } from './sync/migrationAgent.js';
 import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
 
 // Builds the Fastify instance from config and store, without listening (tests and the CLI listen).
@@ -114,8 +116,10 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     app.addContentTypeParser(type, { parseAs: 'string' }, parseJsonBody);
   }
   // Any other body: refused with 415, except on a path that does not exist, which is a 404 first.
-  app.addContentTypeParser('*', (request, _payload, done) => {
-    if (request.is404) done(null, undefined);
+  // An empty body of any type (or none) is no body: the Go SDK's digest transport sends cutover's
+  // empty PUT chunked, with no Content-Type. A non-empty one of another type is refused.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    if (request.is404 || body.length === 0) done(null, undefined);
     else done(new ApiError('UNSUPPORTED_MEDIA_TYPE', [describeContentType(request.headers['content-type'])]), undefined);
   });
 
@@ -149,6 +153,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     await app.register(liveMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
+    await app.register(liveMigrationAgentRoutes(context), { prefix: '/api/private' });
     await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
   }
 
@@ -157,16 +162,15 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.decorate('linkSyncer', null);
   if (sourceStore) {
     const sourceContext = await makeContext(config, sourceStore, metrics, clock);
-    const syncer = new LinkSyncer(
-      sourceStore,
-      () => {
-        if (!app.atlasBaseUrl) throw new Error('the Atlas URL is not known yet');
-        return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs, ...(app.atlasCa ? { ca: app.atlasCa } : {}) };
-      },
-      app.log,
-      config.syncIntervalMs,
-    );
+    const atlasEndpoint = () => {
+      if (!app.atlasBaseUrl) throw new Error('the Atlas URL is not known yet');
+      return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs, ...(app.atlasCa ? { ca: app.atlasCa } : {}) };
+    };
+    const syncer = new LinkSyncer(sourceStore, atlasEndpoint, app.log, config.syncIntervalMs);
     app.linkSyncer = syncer;
+    const agent = new MigrationAgent(sourceStore, atlasEndpoint, app.log, config.migrationPollMs, { syncMs: config.migrationSyncMs, cutoverMs: config.migrationCutoverMs });
+    app.addHook('onReady', async () => agent.start());
+    app.addHook('onClose', async () => agent.stop());
     await app.register(liveExportRoutes(sourceContext, syncer), { prefix: '/api/public/v1.0' });
     app.addHook('onReady', async () => syncer.start());
     app.addHook('onClose', async () => syncer.stop());

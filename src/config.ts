@@ -48,6 +48,14 @@ export interface ServerConfig {
   clusterDeletionMs: number;
   /** How long a live-migration validation is PENDING before it settles. */
   validationMs: number;
+  /** Atlas side: how long a migration stays ready for cutover before it is EXPIRED (Atlas: 120 h). */
+  cutoverWindowMs: number;
+  /** Source side: how often the migration host polls Atlas for its jobs and reports. */
+  migrationPollMs: number;
+  /** Source side: how long a migration takes from WORKING to ready for cutover. */
+  migrationSyncMs: number;
+  /** Source side: how long a migration takes from cutover to COMPLETE. */
+  migrationCutoverMs: number;
   logLevel: string;
   logFormat: LogFormat;
   bootstrapOrgName: string;
@@ -72,6 +80,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   clusterProvisioningMs: 5_000,
   clusterDeletionMs: 3_000,
   validationMs: 2_000,
+  cutoverWindowMs: 432_000_000,
+  migrationPollMs: 1_000,
+  migrationSyncMs: 15_000,
+  migrationCutoverMs: 5_000,
   logLevel: 'info',
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
@@ -110,6 +122,10 @@ export interface ServeOptions {
   clusterProvisioning?: string;
   clusterDeletion?: string;
   validationDuration?: string;
+  cutoverWindow?: string;
+  migrationPoll?: string;
+  migrationSync?: string;
+  migrationCutover?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -197,6 +213,10 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const provisioningText = pick(options.clusterProvisioning, 'PUSHLINK_CLUSTER_PROVISIONING');
   const deletionText = pick(options.clusterDeletion, 'PUSHLINK_CLUSTER_DELETION');
   const validationText = pick(options.validationDuration, 'PUSHLINK_VALIDATION_DURATION');
+  const windowText = pick(options.cutoverWindow, 'PUSHLINK_CUTOVER_WINDOW');
+  const pollText = pick(options.migrationPoll, 'PUSHLINK_MIGRATION_POLL');
+  const syncText = pick(options.migrationSync, 'PUSHLINK_MIGRATION_SYNC');
+  const cutoverText = pick(options.migrationCutover, 'PUSHLINK_MIGRATION_CUTOVER');
   const logLevel = (pick(options.logLevel, 'PUSHLINK_LOG_LEVEL') ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level is one of ${LOG_LEVELS.join(', ')}`);
   const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
@@ -222,6 +242,10 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     clusterProvisioningMs: provisioningText ? integer('--cluster-provisioning', provisioningText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterProvisioningMs,
     clusterDeletionMs: deletionText ? integer('--cluster-deletion', deletionText, 0, 86_400) * 1000 : DEFAULT_CONFIG.clusterDeletionMs,
     validationMs: validationText ? integer('--validation-duration', validationText, 0, 86_400) * 1000 : DEFAULT_CONFIG.validationMs,
+    cutoverWindowMs: windowText ? integer('--cutover-window', windowText, 1, 31_536_000) * 1000 : DEFAULT_CONFIG.cutoverWindowMs,
+    migrationPollMs: pollText ? integer('--migration-poll', pollText, 1, 3600) * 1000 : DEFAULT_CONFIG.migrationPollMs,
+    migrationSyncMs: syncText ? integer('--migration-sync', syncText, 0, 31_536_000) * 1000 : DEFAULT_CONFIG.migrationSyncMs,
+    migrationCutoverMs: cutoverText ? integer('--migration-cutover', cutoverText, 0, 31_536_000) * 1000 : DEFAULT_CONFIG.migrationCutoverMs,
     logLevel,
     logFormat,
   };

@@ -2,6 +2,7 @@ import type { AvailableProject, SourceDeployment, Store } from '../store/store.j
 import type { ClusterRecord } from '../store/groups.js';
 import type { ValidationRecord } from '../store/liveMigrations.js';
 import { clusterState } from './clusters.js';
+import { isActive } from './migrationStatus.js';
 import { DomainError } from './errors.js';
 import { newObjectId } from './ids.js';
 import type { LiveMigrationRequest } from './liveMigrationRequest.js';
@@ -22,6 +23,8 @@ export interface ValidationFacts {
   /** What the link delivered; undefined when the source has not synced since the link was made. */
   inventory: AvailableProject[] | undefined;
   destination: ClusterRecord | undefined;
+  /** A migration already running into the destination cluster, if any. */
+  runningInto: string | undefined;
   now: Date;
 }
 
@@ -65,6 +68,7 @@ function checkDestination(request: LiveMigrationRequest, deployment: SourceDeplo
   const { clusterName, groupId, hostnameSchemaType } = request.destination;
   const cluster = facts.destination;
   if (!cluster) return `Could not find destination cluster ${clusterName} in project ${groupId}.`;
+  if (facts.runningInto !== undefined) return `Destination cluster ${clusterName} already has live migration ${facts.runningInto} running into it.`;
   const state = clusterState(cluster, facts.now);
   if (state !== 'IDLE') return `Destination cluster ${clusterName} is ${state}; it must be IDLE.`;
   const spec = cluster.spec;
@@ -96,24 +100,33 @@ export function firstValidationFailure(request: LiveMigrationRequest, facts: Val
   return checkDestination(request, source.deployment, facts);
 }
 
-export async function gatherValidationFacts(store: Store, orgId: string, request: LiveMigrationRequest, now: Date): Promise<ValidationFacts> {
-  const [link, inventory, destination] = await Promise.all([
+export async function gatherValidationFacts(store: Store, orgId: string, request: LiveMigrationRequest, now: Date, cutoverWindowMs: number): Promise<ValidationFacts> {
+  const { groupId, clusterName } = request.destination;
+  const [link, inventory, destination, migrations] = await Promise.all([
     store.getLink(orgId),
     store.getAtlasInventory(orgId),
-    store.groups.getCluster(request.destination.groupId, request.destination.clusterName, now.toISOString()),
+    store.groups.getCluster(groupId, clusterName, now.toISOString()),
+    store.liveMigrations.listMigrations(orgId),
   ]);
-  return { orgId, linked: link !== undefined, inventory, destination, now };
+  const running = migrations.find((m) => m.groupId === groupId && m.destinationClusterName === clusterName && isActive(m, now, cutoverWindowMs));
+  return { orgId, linked: link !== undefined, inventory, destination, runningInto: running?.id, now };
 }
 
 /** Starts a validation: PENDING for `settleMs`, then its outcome. */
-export async function validateLiveMigration(store: Store, orgId: string, request: LiveMigrationRequest, settleMs: number, now: Date): Promise<ValidationRecord> {
-  const failure = firstValidationFailure(request, await gatherValidationFacts(store, orgId, request, now));
+export async function validateLiveMigration(
+  store: Store,
+  orgId: string,
+  request: LiveMigrationRequest,
+  timing: { settleMs: number; cutoverWindowMs: number },
+  now: Date,
+): Promise<ValidationRecord> {
+  const failure = firstValidationFailure(request, await gatherValidationFacts(store, orgId, request, now, timing.cutoverWindowMs));
   const validation: ValidationRecord = {
     id: newObjectId(now),
     groupId: request.destination.groupId,
     sourceGroupId: request.source.groupId,
     createdAt: now.toISOString(),
-    settlesAt: new Date(now.getTime() + settleMs).toISOString(),
+    settlesAt: new Date(now.getTime() + timing.settleMs).toISOString(),
     outcome: failure === null ? 'SUCCESS' : 'FAILED',
     errorMessage: failure,
   };

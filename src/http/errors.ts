@@ -92,6 +92,17 @@ export const ERROR_CATALOGUE = {
     status: 409,
     detail: 'Cannot close group while it has active clusters; please terminate all clusters.',
   },
+  // Documented (Atlas API errors page): a destination cluster with a migration running into it.
+  CANNOT_MODIFY_CLUSTER_WITH_RUNNING_LIVE_IMPORT: { status: 409, detail: 'Cannot modify a cluster with a running live import.' },
+  // The spec's 409 example for the org link.
+  CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK: {
+    status: 409,
+    detail: 'Cannot delete organization link while there is active migration in following project ids: %s',
+  },
+  // pushlink's own: no public source gives Atlas's answers to a cutover it cannot start.
+  LIVE_MIGRATION_NOT_READY_FOR_CUTOVER: { status: 409, detail: 'Live migration %s is not ready for cutover yet; wait for readyForCutover.' },
+  LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED: { status: 409, detail: 'Cutover of live migration %s was already requested.' },
+  LIVE_MIGRATION_ENDED: { status: 409, detail: 'Live migration %s is %s: it can no longer be cut over.' },
   // pushlink's own: a cluster changed under an update more often than it retries.
   CONCURRENT_CLUSTER_CHANGE: { status: 409, detail: 'The cluster %s changed while it was being updated; try again.' },
   // 413, 415, 431: no published Atlas code; pushlink's own.
@@ -227,6 +238,14 @@ const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> =
   CONCURRENT_CLUSTER_CHANGE: (e) => new ApiError('CONCURRENT_CLUSTER_CHANGE', e.parameters),
   // No public source gives a code for an unknown job id; Atlas's generic not-found is the likeliest.
   VALIDATION_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
+  LIVE_MIGRATION_NOT_FOUND: (e) => new ApiError('RESOURCE_NOT_FOUND', e.parameters),
+  // Create runs validate's checks; a failing one is the request's fault (Atlas's generic code).
+  LIVE_MIGRATION_REFUSED: (e) => new ApiError('VALIDATION_ERROR', e.parameters),
+  RUNNING_LIVE_IMPORT: () => new ApiError('CANNOT_MODIFY_CLUSTER_WITH_RUNNING_LIVE_IMPORT'),
+  LINK_HAS_ACTIVE_MIGRATION: (e) => new ApiError('CANNOT_DELETE_ORG_ACTIVE_LIVE_MIGRATION_ATLAS_ORG_LINK', e.parameters),
+  NOT_READY_FOR_CUTOVER: (e) => new ApiError('LIVE_MIGRATION_NOT_READY_FOR_CUTOVER', e.parameters),
+  CUTOVER_ALREADY_REQUESTED: (e) => new ApiError('LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED', e.parameters),
+  LIVE_MIGRATION_ENDED: (e) => new ApiError('LIVE_MIGRATION_ENDED', e.parameters),
 };
 
 /** An attribute refusal, naming the attribute (or `field`) in badRequestDetail with the rule in words. */

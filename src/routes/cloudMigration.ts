@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { availableProjects } from '../domain/inventory.js';
+import { assertNoActiveMigrationUsesLink } from '../domain/liveMigrations.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
 import { availableProjectsSchema, targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
@@ -27,6 +28,8 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
         schema: { body: targetOrgRequestSchema, response: { 201: targetOrgSchema } },
       },
       async (request, reply) => {
+        // A new link-token replaces the link's key, which running migrations report with.
+        await assertNoActiveMigrationUsesLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
         const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
         metrics.linkTokenIssued(replacedPublicKey !== undefined);
         return reply.code(201).send({ linkToken });
@@ -37,6 +40,7 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
       '/orgs/:orgId/liveMigrations/linkTokens',
       { onRequest: orgScoped },
       async (request, reply) => {
+        await assertNoActiveMigrationUsesLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
         await revokeLink(store, request.params.orgId);
         metrics.linkTokenDeleted();
         return reply.code(204).send();

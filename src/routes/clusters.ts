@@ -3,6 +3,7 @@ import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRe
 import type { ClusterRequestVersion } from '../domain/clusterRequest.js';
 import { changeCluster, createCluster, requestDeletion, requireCluster, updateClusterSpec, type ClusterTimings } from '../domain/clusters.js';
 import { DomainError } from '../domain/errors.js';
+import { assertNoRunningImport } from '../domain/liveMigrations.js';
 import { ApiError } from '../http/errors.js';
 import { atlasApiBase } from '../http/links.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
@@ -87,6 +88,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
       { onRequest: atlasRequest(context, WRITE), schema: { body: objectBody } },
       async (request) => {
         const now = clock.now();
+        await assertNoRunningImport(store, request.group.group.orgId, request.group.group.id, request.params.clusterName, now, config.cutoverWindowMs);
         const updated = await changeCluster(groups, request.group.group.id, request.params.clusterName, now, (c) => updateClusterSpec(c, request.body));
         return clusterView(updated, responseVersion(request.resourceVersion), atlasApiBase(request), now);
       },
@@ -99,6 +101,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
         const retain = request.query.retainBackups;
         if (retain !== undefined && retain !== 'true' && retain !== 'false') throw new ApiError('INVALID_QUERY_PARAMETER', ['retainBackups']);
         const groupId = request.group.group.id;
+        await assertNoRunningImport(store, request.group.group.orgId, groupId, request.params.clusterName, clock.now(), config.cutoverWindowMs);
         await changeCluster(groups, groupId, request.params.clusterName, clock.now(), (c) => requestDeletion(c, timings, clock.now()));
         request.log.info({ groupId, clusterName: request.params.clusterName }, 'cluster deletion requested (DELETING)');
         // The spec and the recordings agree here: 202, with `{}` as its body.

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { receiveInventory, withdrawInventory } from '../domain/inventory.js';
+import { failMigrationsOfWithdrawnLink } from '../domain/liveMigrations.js';
 import type { AvailableProject } from '../store/store.js';
 import { inventoryPushSchema } from './schemas.js';
 
@@ -31,6 +32,8 @@ export function liveMigrationInventoryRoutes(context: AppContext): FastifyPlugin
 
     app.delete<{ Params: OrgParams }>('/liveMigrations/orgs/:orgId/inventory', { onRequest }, async (request, reply) => {
       await withdrawInventory(store, request.params.orgId, request.principal.apiKeyId!);
+      // The source deleted its link: the migrations it ran have lost their source.
+      await failMigrationsOfWithdrawnLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
       return reply.code(204).send();
     });
   };

@@ -113,15 +113,18 @@ describe('docs/openapi.yaml', () => {
     const official = OFFICIAL!;
     const shared = () => operations(OURS).filter(({ path: p, method }) => official?.paths?.[p]?.[method]);
 
-    it('covers at least the link-token and validation operations', () => {
+    it('covers every Cloud Migration Service operation', () => {
       assert.deepEqual(
         shared().map(({ path: p, method }) => `${method} ${p}`).sort(),
         [
           'delete /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
           'get /api/atlas/v2/groups/{groupId}/liveMigrations/validate/{validationId}',
+          'get /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}',
           'get /api/atlas/v2/orgs/{orgId}/liveMigrations/availableProjects',
+          'post /api/atlas/v2/groups/{groupId}/liveMigrations',
           'post /api/atlas/v2/groups/{groupId}/liveMigrations/validate',
           'post /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens',
+          'put /api/atlas/v2/groups/{groupId}/liveMigrations/{liveMigrationId}/cutover',
         ],
       );
     });
@@ -186,7 +189,7 @@ describe('docs/openapi.yaml', () => {
     it('has the same link-token schemas and security schemes', () => {
       for (const name of [
         'TargetOrgRequest', 'TargetOrg', 'BadRequestDetail', 'FieldViolation', 'LiveImportAvailableProject', 'AvailableClustersDeployment',
-        'LiveMigrationRequest', 'LiveMigrationRequest20240530', 'Source', 'Destination', 'ShardingRequest', 'ShardEntry', 'ShardKeys', 'LiveImportValidation',
+        'LiveMigrationRequest', 'LiveMigrationRequest20240530', 'Source', 'Destination', 'ShardingRequest', 'ShardEntry', 'ShardKeys', 'LiveImportValidation', 'LiveMigrationResponse',
       ]) {
         assert.deepEqual(differences(normalize(OURS, OURS.components.schemas[name]), normalize(official, official.components.schemas[name])), [], name);
       }

@@ -236,7 +236,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     `,
   },
   {
-    // As SQLite's step 8: live-migration validations (store/liveMigrations.ts).
+    // As SQLite's step 8: live-migration validations and migrations (store/liveMigrations.ts).
     version: 8,
     sql: `
       CREATE TABLE live_migration_validations (
@@ -249,6 +249,15 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
         error_message text
       );
       CREATE INDEX live_migration_validations_group ON live_migration_validations(group_id);
+      CREATE TABLE live_migrations (
+        id text PRIMARY KEY,
+        group_id text NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        org_id text NOT NULL,
+        record jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        revision integer NOT NULL
+      );
+      CREATE INDEX live_migrations_org ON live_migrations(org_id);
     `,
   },
 ];

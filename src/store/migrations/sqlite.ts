@@ -209,7 +209,8 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
   },
   {
     version: 8,
-    // Live-migration validations (store/liveMigrations.ts). They go with their project.
+    // Live-migration validations and migrations (store/liveMigrations.ts). They go with their
+    // project. A migration is one JSON record (its fields change together, on every report).
     sql: `
       CREATE TABLE live_migration_validations (
         id TEXT PRIMARY KEY,
@@ -221,6 +222,15 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
         error_message TEXT
       ) WITHOUT ROWID;
       CREATE INDEX live_migration_validations_group ON live_migration_validations(group_id);
+      CREATE TABLE live_migrations (
+        id TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        org_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revision INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX live_migrations_org ON live_migrations(org_id);
     `,
   },
 ];

@@ -1,4 +1,4 @@
-import type { LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
+import type { LiveMigrationRecord, LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
 import { query } from '../postgresStatements.js';
 import type { PostgresAccess } from './groups.js';
 
@@ -21,6 +21,15 @@ const SQL = {
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
   },
   getValidation: { name: 'live-migration-validations-get', text: 'SELECT * FROM live_migration_validations WHERE id = $1 AND group_id = $2' },
+  insertMigration: {
+    name: 'live-migrations-insert',
+    text: 'INSERT INTO live_migrations (id, group_id, org_id, record, created_at, revision) VALUES ($1, $2, $3, $4, $5, $6)',
+  },
+  getMigration: { name: 'live-migrations-get', text: 'SELECT record FROM live_migrations WHERE id = $1 AND group_id = $2' },
+  lockGroup: { name: 'live-migrations-lock-group', text: 'SELECT 1 FROM groups WHERE id = $1 FOR UPDATE' },
+  groupMigrations: { name: 'live-migrations-of-group', text: 'SELECT record FROM live_migrations WHERE group_id = $1' },
+  listMigrations: { name: 'live-migrations-list', text: 'SELECT record FROM live_migrations WHERE org_id = $1 ORDER BY created_at, id' },
+  saveMigration: { name: 'live-migrations-save', text: 'UPDATE live_migrations SET record = $2, revision = $3 WHERE id = $1 AND revision = $4' },
 } as const;
 
 export class PostgresLiveMigrationStore implements LiveMigrationStore {
@@ -45,5 +54,28 @@ export class PostgresLiveMigrationStore implements LiveMigrationStore {
         errorMessage: row.error_message,
       }
     );
+  }
+
+  /** The project's row is locked first: creates into one project run one at a time. */
+  createMigration(m: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      await query(client, SQL.lockGroup, [m.groupId]);
+      const others = (await query<{ record: LiveMigrationRecord }>(client, SQL.groupMigrations, [m.groupId])).rows.map((row) => row.record);
+      if (others.some(blocks)) return false;
+      await query(client, SQL.insertMigration, [m.id, m.groupId, m.orgId, JSON.stringify(m), m.createdAt, m.revision]);
+      return true;
+    });
+  }
+
+  async getMigration(groupId: string, migrationId: string): Promise<LiveMigrationRecord | undefined> {
+    return (await query<{ record: LiveMigrationRecord }>(this.db.pool, SQL.getMigration, [migrationId, groupId])).rows[0]?.record;
+  }
+
+  async listMigrations(orgId: string): Promise<LiveMigrationRecord[]> {
+    return (await query<{ record: LiveMigrationRecord }>(this.db.pool, SQL.listMigrations, [orgId])).rows.map((row) => row.record);
+  }
+
+  saveMigration(m: LiveMigrationRecord, expectedRevision: number): Promise<boolean> {
+    return this.db.transaction(async (client) => (await query(client, SQL.saveMigration, [m.id, JSON.stringify(m), m.revision, expectedRevision])).rowCount === 1);
   }
 }

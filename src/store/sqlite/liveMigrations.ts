@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { GroupCommitter } from '../groupCommit.js';
-import type { LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
+import type { LiveMigrationRecord, LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
 
 // Live-migration jobs on SQLite: reads at once, writes through group commit.
 
@@ -27,6 +27,11 @@ const toValidation = (row: ValidationRow): ValidationRecord => ({
 export class SqliteLiveMigrationStore implements LiveMigrationStore {
   private readonly insertValidation;
   private readonly selectValidation;
+  private readonly insertMigration;
+  private readonly selectMigration;
+  private readonly selectOrgMigrations;
+  private readonly selectGroupMigrations;
+  private readonly updateMigration;
 
   constructor(
     db: Database,
@@ -38,6 +43,39 @@ export class SqliteLiveMigrationStore implements LiveMigrationStore {
        VALUES (@id, @groupId, @sourceGroupId, @createdAt, @settlesAt, @outcome, @errorMessage)`,
     );
     this.selectValidation = db.prepare('SELECT * FROM live_migration_validations WHERE id = ? AND group_id = ?');
+    this.insertMigration = db.prepare(
+      'INSERT INTO live_migrations (id, group_id, org_id, record, created_at, revision) VALUES (@id, @groupId, @orgId, @record, @createdAt, @revision)',
+    );
+    this.selectMigration = db.prepare('SELECT record FROM live_migrations WHERE id = ? AND group_id = ?').pluck();
+    this.selectGroupMigrations = db.prepare('SELECT record FROM live_migrations WHERE group_id = ?').pluck();
+    this.selectOrgMigrations = db.prepare('SELECT record FROM live_migrations WHERE org_id = ? ORDER BY created_at, id').pluck();
+    this.updateMigration = db.prepare('UPDATE live_migrations SET record = @record, revision = @revision WHERE id = @id AND revision = @expectedRevision');
+  }
+
+  createMigration(migration: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean): Promise<boolean> {
+    return this.committer.transact(() => {
+      const others = (this.selectGroupMigrations.all(migration.groupId) as string[]).map((r) => JSON.parse(r) as LiveMigrationRecord);
+      if (others.some(blocks)) return false;
+      this.insertMigration.run({ ...migration, record: JSON.stringify(migration) });
+      return true;
+    });
+  }
+
+  async getMigration(groupId: string, migrationId: string): Promise<LiveMigrationRecord | undefined> {
+    this.guard();
+    const record = this.selectMigration.get(migrationId, groupId) as string | undefined;
+    return record === undefined ? undefined : (JSON.parse(record) as LiveMigrationRecord);
+  }
+
+  async listMigrations(orgId: string): Promise<LiveMigrationRecord[]> {
+    this.guard();
+    return (this.selectOrgMigrations.all(orgId) as string[]).map((record) => JSON.parse(record) as LiveMigrationRecord);
+  }
+
+  saveMigration(migration: LiveMigrationRecord, expectedRevision: number): Promise<boolean> {
+    return this.committer.transact(
+      () => this.updateMigration.run({ id: migration.id, record: JSON.stringify(migration), revision: migration.revision, expectedRevision }).changes === 1,
+    );
   }
 
   async createValidation(validation: ValidationRecord): Promise<void> {

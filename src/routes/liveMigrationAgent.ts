@@ -1,0 +1,44 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { activeMigrations, agentJobView, reportProgress, type MigrationReport } from '../domain/liveMigrations.js';
+
+// pushlink's private endpoints where the source side's migration host picks up the org's running
+// live migrations and reports their progress, as the real migration host's agent reports to Atlas
+// (whose endpoints for this are not public). Only the org's current link key may call them.
+
+const AGENT: AtlasRouteConfig = { org: 'ORG_MEMBER', linkKeyOnly: true };
+
+const reportSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'lagTimeSeconds', 'readyForCutover'],
+  properties: {
+    status: { type: 'string', enum: ['WORKING', 'FAILED', 'COMPLETE'] },
+    lagTimeSeconds: { type: ['integer', 'null'], minimum: 0, maximum: 31_536_000 },
+    readyForCutover: { type: 'boolean' },
+    errorMessage: { type: 'string', maxLength: 1000 },
+  },
+} as const;
+
+export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsync {
+  const { store, clock, config } = context;
+  const onRequest = atlasRequest(context, AGENT);
+  return async (app) => {
+    app.get<{ Params: { orgId: string } }>('/liveMigrations/orgs/:orgId/jobs', { onRequest }, async (request) =>
+      (await activeMigrations(store, request.params.orgId, clock.now(), config.cutoverWindowMs)).map(agentJobView),
+    );
+
+    app.put<{ Params: { orgId: string; jobId: string }; Body: MigrationReport }>(
+      '/liveMigrations/orgs/:orgId/jobs/:jobId',
+      { onRequest, schema: { body: reportSchema } },
+      async (request, reply) => {
+        const { before, after } = await reportProgress(store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs);
+        if (before.status !== after.status || before.readyAt !== after.readyAt) {
+          const ready = after.readyAt !== null && after.status === 'WORKING';
+          request.log.info({ groupId: after.groupId, liveMigrationId: after.id, status: after.status, readyForCutover: ready }, `live migration ${after.status}${ready ? ', ready for cutover' : ''}`);
+        }
+        return reply.code(204).send();
+      },
+    );
+  };
+}
