@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { availableProjects } from '../domain/inventory.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
+import { markSecret } from '../http/securityHeaders.js';
 import { availableProjectsSchema, targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
 // Cloud Migration Service, org-scoped operations: the link-token and the projects its link made
@@ -29,7 +30,8 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
         metrics.linkTokenIssued(replacedPublicKey !== undefined);
-        return reply.code(201).send({ linkToken });
+        // The token holds the link key's private key.
+        return markSecret(reply.code(201)).send({ linkToken });
       },
     );
 
