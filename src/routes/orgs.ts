@@ -3,6 +3,7 @@ import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRe
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
+import { publicBaseUrl } from '../http/publicOrigin.js';
 import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
 
 // Organizations: the Atlas docs for Create One Link-Token send users here for their orgId. An API
@@ -11,9 +12,6 @@ import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
 const LIST_ORGS: AtlasRouteConfig = { versions: ['2023-01-01'], allowLinkKey: true };
 const GET_ORG: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_MEMBER', allowLinkKey: true };
 
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}/api/atlas/v2`;
-}
 
 function organizationView(org: Org, base: string) {
   return { id: org.id, isDeleted: false, links: [{ href: `${base}/orgs/${org.id}`, rel: 'self' }], name: org.name };
@@ -21,6 +19,7 @@ function organizationView(org: Org, base: string) {
 
 export function orgRoutes(context: AppContext): FastifyPluginAsync {
   const { store } = context;
+  const baseUrl = (request: FastifyRequest) => `${publicBaseUrl(request, context.config.publicUrl)}/api/atlas/v2`;
   return async (app) => {
     app.get(
       '/orgs',
