@@ -133,6 +133,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
 
   observeRequests(app, metrics);
   drainBeforeClose(app);
+  app.decorate('publicUrl', config.publicUrl);
   app.addHook('onRequest', checkHost);
   for (const observed of sourceStore && sourceStore !== store ? [store, sourceStore] : [store]) {
     const stopObservingCommits = observed.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));

@@ -12,6 +12,13 @@ import { ApiError } from './errors.js';
 // (`http://a b/…`), and RFC 9112 §3.2 requires a 400 for it, for a repeated Host and for an
 // HTTP/1.1 request without one.
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** `--public-url` (config.publicUrl), decorated once by app.ts. */
+    publicUrl: string | undefined;
+  }
+}
+
 const HOST_NAME_LABELS = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
 /** A last label that every URL parser (WHATWG) reads as a number, making the name an IPv4 address. */
 const NUMERIC_LABEL = /^(\d+|0x[0-9a-f]*)$/i;
@@ -61,7 +68,8 @@ export const checkHost: onRequestHookHandler = (request, _reply, done) => {
 };
 
 /** The origin (scheme://authority, and --public-url's path) links in this request's answer start with. */
-export function publicBaseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
+export function publicBaseUrl(request: FastifyRequest): string {
+  const publicUrl = request.server.publicUrl;
   if (publicUrl !== undefined) return publicUrl;
   const host = request.headers.host;
   if (host !== undefined) return `${request.protocol}://${host}`;

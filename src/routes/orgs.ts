@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
-import { publicBaseUrl } from '../http/publicOrigin.js';
+import { atlasApiBase as baseUrl } from '../http/links.js';
 import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
 
 // Organizations: the Atlas docs for Create One Link-Token send users here for their orgId. An API
@@ -19,7 +19,6 @@ function organizationView(org: Org, base: string) {
 
 export function orgRoutes(context: AppContext): FastifyPluginAsync {
   const { store } = context;
-  const baseUrl = (request: FastifyRequest) => `${publicBaseUrl(request, context.config.publicUrl)}/api/atlas/v2`;
   return async (app) => {
     app.get(
       '/orgs',
