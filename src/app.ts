@@ -5,8 +5,12 @@ import type { ServerConfig } from './config.js';
 import { AccessTokens } from './auth/oauth.js';
 import { Authenticator, AuthenticationFailed, type Principal } from './auth/principal.js';
 import { DomainError } from './domain/errors.js';
-import { ApiError, apiErrorAsRawHttpResponse, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
+import { drainBeforeClose } from './http/drain.js';
+import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
+import { answerClientError, answerUnmetExpectations } from './http/nodeAnswers.js';
+import { checkHost } from './http/publicOrigin.js';
 import type { RenderOptions } from './http/render.js';
+import { sendSecurityHeaders } from './http/securityHeaders.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { requestIdFor } from './observability/logging.js';
 import { Metrics } from './observability/metrics.js';
@@ -77,8 +81,9 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   const clock = options.clock ?? wallClock;
 
   // Fastify types an HTTPS instance apart from an HTTP one; everything here uses what both share.
+  // requireHostHeader off: Node would answer a missing Host with an empty 400; checkHost answers it.
   const app = Fastify({
-    ...(options.https ? { https: options.https } : {}),
+    ...(options.https ? { https: { ...options.https, requireHostHeader: false } } : { http: { requireHostHeader: false } }),
     logger: options.logger ?? false,
     // One log line per request, written by our onResponse hook, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -86,7 +91,8 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     bodyLimit: config.bodyLimitBytes,
     // Bodies are validated as sent: no coercion, no silently dropped fields (Atlas refuses unknown ones).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    return503OnClosing: true,
+    // Requests that arrive while closing get drain.ts's ApiError 503, not Fastify's own body.
+    return503OnClosing: false,
     clientErrorHandler: answerClientError,
     // Errors Fastify raises before routing (an undecodable URL, a path segment over the router's
     // length limit) get an ApiError like everything else.
@@ -97,6 +103,8 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     routerOptions: { maxParamLength: 500 },
   }) as unknown as FastifyInstance;
   if (options.https) answerPlainHttpOnHttpsPort(app.server as unknown as TlsServer, app.log);
+  sendSecurityHeaders(app.server);
+  answerUnmetExpectations(app.server);
 
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('render', null as unknown as RenderOptions);
@@ -137,6 +145,9 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   );
 
   observeRequests(app, metrics);
+  drainBeforeClose(app);
+  app.decorate('publicUrl', config.publicUrl);
+  app.addHook('onRequest', checkHost);
   for (const observed of sourceStore && sourceStore !== store ? [store, sourceStore] : [store]) {
     const stopObservingCommits = observed.observeCommits?.((batchSize, commitMs) => metrics.observeCommit(batchSize, commitMs));
     if (stopObservingCommits) app.addHook('onClose', async () => stopObservingCommits());
@@ -181,9 +192,14 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   return app;
 }
 
-/** A plain-HTTP app serving only GET /metrics, for `--metrics-port`. */
+/** A plain-HTTP app serving only GET /metrics, for `--metrics-port`; its errors are ApiErrors too. */
 export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, http: { requireHostHeader: false }, clientErrorHandler: answerClientError });
+  sendSecurityHeaders(app.server);
+  answerUnmetExpectations(app.server);
+  app.addHook('onRequest', checkHost);
+  app.setErrorHandler((error, _request, reply) => sendApiError(reply, toApiError(error, 0, undefined)));
+  app.setNotFoundHandler((request, reply) => sendApiError(reply, new ApiError('RESOURCE_NOT_FOUND', [request.url.split('?', 1)[0]])));
   await app.register(metricsRoute(metrics));
   return app;
 }
@@ -243,17 +259,4 @@ function fromValidation(
   }
   if (!attribute) return new ApiError('INVALID_JSON');
   return new ApiError('INVALID_JSON_ATTRIBUTE', [attribute], { fields });
-}
-
-/** Errors Node's HTTP parser raises before Fastify sees a request (oversized headers, garbage). */
-function answerClientError(error: Error & { code?: string }, socket: import('node:net').Socket): void {
-  if (!socket.writable) {
-    socket.destroy(error);
-    return;
-  }
-  const apiError =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? new ApiError('REQUEST_HEADER_FIELDS_TOO_LARGE')
-      : new ApiError('INVALID_REQUEST', ['the request could not be parsed as HTTP/1.1']);
-  socket.end(apiErrorAsRawHttpResponse(apiError));
 }

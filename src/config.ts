@@ -18,6 +18,8 @@ export interface ServerConfig {
   role: ServerRole;
   host: string;
   port: number;
+  /** The origin (and path prefix) links in answers start with; undefined: from Host (publicOrigin.ts). */
+  publicUrl: string | undefined;
   /** HTTPS when set; plain HTTP otherwise. */
   tls: TlsSetting | undefined;
   /** Serve /metrics on its own plain-HTTP listener (same host) instead of the API port. */
@@ -65,6 +67,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   role: 'atlas',
   host: '127.0.0.1',
   port: 8080,
+  publicUrl: undefined,
   tls: undefined,
   metricsPort: undefined,
   dataDir: './data',
@@ -107,6 +110,7 @@ export interface ServeOptions {
   syncTimeout?: string;
   host?: string;
   port?: string;
+  publicUrl?: string;
   tls?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -142,6 +146,24 @@ function parseAtlasUrl(text: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--atlas-url must be http:// or https://');
   return url;
+}
+
+/**
+ * `--public-url`: where clients reach this server (a proxy's URL), as scheme, authority and an
+ * optional path prefix, kept without a trailing slash so links append `/api/…` to it.
+ */
+export function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--public-url must be a URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--public-url must be http:// or https://');
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError('--public-url takes scheme, host, port and path only (no credentials, query or fragment)');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** `--atlas-ca FILE`: read and checked now, so a bad file is a startup error, not a failed sync. */
@@ -188,6 +210,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const syncIntervalText = pick(options.syncInterval, 'PUSHLINK_SYNC_INTERVAL');
   const syncTimeoutText = pick(options.syncTimeout, 'PUSHLINK_SYNC_TIMEOUT');
   const databaseUrl = parseDatabaseUrl(pick(options.databaseUrl, 'PUSHLINK_DATABASE_URL'));
+  const publicUrlText = pick(options.publicUrl, 'PUSHLINK_PUBLIC_URL');
 
   const rateLimitText = (pick(options.rateLimit, 'PUSHLINK_RATE_LIMIT') ?? 'on').toLowerCase();
   if (rateLimitText !== 'on' && rateLimitText !== 'off') throw new ConfigError(`--rate-limit is on or off, got "${rateLimitText}"`);
@@ -227,6 +250,7 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     role,
     host,
     port,
+    publicUrl: publicUrlText === undefined ? undefined : parsePublicUrl(publicUrlText),
     tls,
     metricsPort,
     dataDir,

@@ -43,3 +43,17 @@ describe('resolveServeConfig: TLS, metrics port, log format', () => {
     assert.throws(() => resolveServeConfig({ logFormat: 'xml' }, {}), /--log-format/);
   });
 });
+
+describe('resolveServeConfig: --public-url', () => {
+  it('is unset by default, read from the flag or PUSHLINK_PUBLIC_URL (flag first), kept without a trailing slash', () => {
+    assert.equal(resolveServeConfig({}, {}).publicUrl, undefined);
+    assert.equal(resolveServeConfig({}, { PUSHLINK_PUBLIC_URL: 'https://Atlas.Example.com:443/prefix/' }).publicUrl, 'https://atlas.example.com/prefix');
+    assert.equal(resolveServeConfig({ publicUrl: 'http://a:8080/' }, { PUSHLINK_PUBLIC_URL: 'http://b' }).publicUrl, 'http://a:8080');
+  });
+
+  it('refuses what is not an http(s) origin with an optional path', () => {
+    for (const text of ['nope', 'ftp://a', 'http://u:p@a', 'http://a/?q=1', 'http://a/#f']) {
+      assert.throws(() => resolveServeConfig({ publicUrl: text }, {}), ConfigError, text);
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { BoundedCache } from '../boundedCache.js';
-import { compileAccessList, type AccessList } from '../domain/accessList.js';
+import { compileStoredAccessList, type AccessList } from '../domain/accessList.js';
 import type { OrgRole, Store } from '../store/store.js';
 import { ApiError } from '../http/errors.js';
 import {
@@ -79,7 +79,7 @@ export class Authenticator {
     const cacheKey = entries.join(',');
     let list = this.accessLists.get(cacheKey);
     if (!list) {
-      list = compileAccessList(entries);
+      list = compileStoredAccessList(entries);
       this.accessLists.set(cacheKey, list);
     }
     return list;

@@ -11,7 +11,8 @@ import { registerDestinationCommands } from './destinations.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
-import { readTokenArgument, tokenInspect } from './tokenInspect.js';
+import { readTokenArgument } from './tokenArgument.js';
+import { tokenInspect } from './tokenInspect.js';
 import type { SourceDeployment } from '../store/store.js';
 
 // The `pushlink` command: the server and the admin commands that work on its store.
@@ -47,6 +48,7 @@ program
   .option('--sync-timeout <seconds>', 'source side: upper bound of one call to Atlas (default 5)')
   .option('--host <host>', 'address to listen on (env PUSHLINK_HOST; default 127.0.0.1)')
   .option('--port <port>', 'port, 0 for any free one (env PUSHLINK_PORT; default 8080, 8081 for --role source)')
+  .option('--public-url <url>', 'where clients reach this server, e.g. behind a proxy; links in answers start with it (env PUSHLINK_PUBLIC_URL; default: from the Host header)')
   .option('--tls <self-signed>', 'serve HTTPS with a local CA kept in <data-dir>/tls (env PUSHLINK_TLS)')
   .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain) (env PUSHLINK_TLS_CERT)')
   .option('--tls-key <file>', 'private key of --tls-cert, PEM (env PUSHLINK_TLS_KEY)')
@@ -245,7 +247,7 @@ program
   .description(
     'paste a link-token into a source side (as a Cloud Manager user would) and print the status; exit code 0 when SYNCED, 2 when NOT_SYNCED, 1 on error',
   )
-  .requiredOption('--token <linkToken>', 'the link-token from Create One Link-Token')
+  .requiredOption('--token <linkToken>', 'the link-token from Create One Link-Token, or - to read it from standard input')
   .option('--source-url <url>', 'the source side', 'http://127.0.0.1:8081')
   .option('--ca <file>', 'trust this CA (PEM) for an https --source-url')
   .option('--org <orgId>', 'source organization id (default: from the bootstrap file)')
@@ -257,7 +259,7 @@ program
   .action(async (o) => {
     const linked = await linkComplete(
       {
-        token: o.token,
+        token: await readTokenArgument(o.token),
         sourceUrl: o.sourceUrl,
         orgId: o.org,
         publicKey: o.publicKey,

@@ -94,6 +94,8 @@ export async function serve(config: ServerConfig): Promise<void> {
     log.info({ signal }, 'shutting down');
     clearInterval(pruner);
     try {
+      // New requests get 503 until the server is quiet; then listening stops (http/drain.ts).
+      await app.drain();
       await Promise.all([app.close(), metricsApp?.close()]);
       for (const s of stores) await s.close();
       process.exit(0);

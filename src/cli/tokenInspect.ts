@@ -7,14 +7,6 @@ import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/store.js';
 // server's store, whether the key it carries is the org's current link key, superseded or deleted
 // (for RETIRED_LINK_KEY_RETENTION_DAYS after it stopped working; later it is unknown, and says so).
 
-/** `-` reads the token from standard input, so it need not appear in a shell history or a process list. */
-export async function readTokenArgument(argument: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
-  if (argument !== '-') return argument;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
-
 /** Inspecting never creates a database: the store must already be there. */
 async function statusIn(location: StoreLocation, contents: Parameters<typeof linkKeyStatus>[1]): Promise<LinkKeyStatus> {
   const store = await openExistingStore(location);

@@ -1,9 +1,12 @@
+import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { DomainError } from './errors.js';
 
 // API access lists: each entry is one IPv4/IPv6 address or a v4/v6 CIDR block, as Atlas's
-// `UserAccessListRequest` allows. Parsed strictly (no octal or short IPv4 forms, no zone ids) so an
-// entry means exactly what it looks like.
+// `UserAccessListRequest` allows. Parsed strictly, by the one parser below, so an entry means
+// exactly what it looks like: IPv4 only as four decimal parts without leading zeros (no octal,
+// hex or short forms), the same for a dotted quad inside IPv6, no zone ids, and a prefix length in
+// decimal without leading zeros.
 
 export const MAX_ACCESS_LIST_ENTRIES = 200;
 
@@ -14,10 +17,32 @@ export interface AccessList {
   readonly ranges: readonly Range[];
 }
 
-function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
-  return undefined;
+/** A dotted quad at the end of an IPv6 text (`::ffff:1.2.3.4`). */
+const EMBEDDED_IPV4 = /:(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
+
+/**
+ * The one strict address parser. The syntax is checked by Node's net.isIPv4/isIPv6, which take
+ * only decimal octets without leading zeros, in IPv4 and inside IPv6 alike (ipaddr.js's IPv6
+ * parser is lenient there: it reads `::ffff:0177.0.0.1` as octal and `::ffff:0x7f.0.0.1` as hex).
+ * The value comes from ipaddr.js, given only hexadecimal groups: the dotted quad is rewritten as
+ * the two groups it stands for first, because ipaddr.js also misreads `::1.2.3.4` as `::ffff:1.2.3.4`.
+ *
+ * The deprecated IPv4-compatible form `::a.b.c.d` (RFC 4291 §2.5.5.1) is refused: it looks like
+ * the IPv4 address a.b.c.d but is another (IPv6) address, which no client connects from, so an
+ * entry written that way cannot mean what it looks like. Its hexadecimal spelling (`::7f00:1`)
+ * reads as the IPv6 address it is and is kept, IPv6 only.
+ */
+export function parseStrictAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (net.isIPv4(text)) return ipaddr.IPv4.parse(text);
+  if (text.includes('%') || !net.isIPv6(text)) return undefined;
+  const quad = EMBEDDED_IPV4.exec(text);
+  if (!quad) return ipaddr.IPv6.parse(text);
+  const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+  const hex = `${text.slice(0, quad.index)}:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  const address = ipaddr.IPv6.parse(hex);
+  const parts = address.parts;
+  if (parts.slice(0, 6).every((part) => part === 0)) return undefined; // ::a.b.c.d, IPv4-compatible
+  return address;
 }
 
 // Entries repeat (every link-token create validates the same few): parsed ones are remembered.
@@ -37,12 +62,12 @@ function parseEntry(entry: string): Range | undefined {
   if (typeof entry !== 'string' || entry.length === 0 || entry.length > 64 || entry.trim() !== entry) return undefined;
   const slash = entry.indexOf('/');
   if (slash === -1) {
-    const address = parseAddress(entry);
+    const address = parseStrictAddress(entry);
     return address && asIPv4WhenMapped([address, address.kind() === 'ipv4' ? 32 : 128]);
   }
-  const address = parseAddress(entry.slice(0, slash));
+  const address = parseStrictAddress(entry.slice(0, slash));
   const prefixText = entry.slice(slash + 1);
-  if (!address || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  if (!address || !/^(0|[1-9]\d{0,2})$/.test(prefixText)) return undefined;
   const prefix = Number(prefixText);
   if (prefix > (address.kind() === 'ipv4' ? 32 : 128)) return undefined;
   return asIPv4WhenMapped([address, prefix]);
@@ -79,6 +104,20 @@ export function compileAccessList(entries: readonly string[]): AccessList {
   return { entries: [...entries], ranges };
 }
 
+/**
+ * A list as stored with a key or service account. Entries stored before the parser became strict
+ * (`::ffff:127.0.0.01`) may no longer parse: each such entry admits no one, and the list still
+ * counts as non-empty, so the key fails closed instead of opening to every address.
+ */
+export function compileStoredAccessList(entries: readonly string[]): AccessList {
+  const ranges: Range[] = [];
+  for (const entry of entries) {
+    const range = parseAccessListEntry(entry);
+    if (range) ranges.push(range);
+  }
+  return { entries: [...entries], ranges };
+}
+
 /** Normalises a socket address: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes plain IPv4. */
 export function parseClientAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   try {
@@ -90,7 +129,7 @@ export function parseClientAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 |
 
 /** An empty list admits every address; otherwise the address must fall in one of the ranges. */
 export function accessListAllows(list: AccessList, clientAddress: string): boolean {
-  if (list.ranges.length === 0) return true;
+  if (list.entries.length === 0) return true;
   const address = parseClientAddress(clientAddress);
   if (!address) return false;
   for (const [base, prefix] of list.ranges) {

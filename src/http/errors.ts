@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { DomainError, type DomainErrorKind } from '../domain/errors.js';
 import { renderJson } from './render.js';
+import { SECURITY_HEADERS } from './securityHeaders.js';
 
 // The one place that builds Atlas ApiError bodies. Every refusal pushlink sends comes from this
 // catalogue, with the status and errorCode Atlas uses for it (../shared/reference/atlas-api.md §3).
@@ -55,6 +56,9 @@ export const ERROR_CATALOGUE = {
   INVALID_LINK_TOKEN: { status: 400, detail: 'The link-token is invalid: %s.' },
   // A request Node or Fastify could not take apart at all; pushlink's own code.
   INVALID_REQUEST: { status: 400, detail: 'The request is invalid: %s.' },
+  // A Host header that is missing (HTTP/1.1), repeated or not host[:port] (RFC 9112 §3.2).
+  // pushlink's own, in Atlas's INVALID_<what>_PARAMETER style: Atlas's edge answers these itself.
+  INVALID_HOST_HEADER: { status: 400, detail: 'Invalid Host header %s specified.' },
   // 401
   NOT_AUTHORIZED: { status: 401, errorCode: 'UNEXPECTED_ERROR', detail: 'You are not authorized for this resource.', challengeBody: true },
   USER_CANNOT_ACCESS_ORG: { status: 401, detail: 'User cannot access this organization.' },
@@ -105,12 +109,14 @@ export const ERROR_CATALOGUE = {
   LIVE_MIGRATION_ENDED: { status: 409, detail: 'Live migration %s is %s: it can no longer be cut over.' },
   // pushlink's own: a cluster changed under an update more often than it retries.
   CONCURRENT_CLUSTER_CHANGE: { status: 409, detail: 'The cluster %s changed while it was being updated; try again.' },
-  // 413, 415, 431: no published Atlas code; pushlink's own.
+  // 408, 413, 415, 417, 431: no published Atlas code; pushlink's own.
+  REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received in time.' },
   REQUEST_TOO_LARGE: { status: 413, detail: 'The request body is larger than the limit of %s bytes.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     detail: 'Content type %s is not supported; send application/json or application/vnd.atlas.<date>+json.',
   },
+  EXPECTATION_FAILED: { status: 417, detail: 'The expectation %s is not supported; only 100-continue is.' },
   REQUEST_HEADER_FIELDS_TOO_LARGE: { status: 431, detail: 'The request headers are too large.' },
   // 429
   RATE_LIMITED_TOKEN_BUCKET: {
@@ -133,9 +139,11 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
@@ -267,9 +275,12 @@ export function sendApiError(reply: FastifyReply, error: ApiError, pretty = fals
   return reply.send(Buffer.from(renderJson(error.body(), pretty || error.alwaysPretty)));
 }
 
+const RAW_SECURITY_HEADERS = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+
 /**
  * An ApiError as a whole HTTP/1.1 response, for the few places that answer on a raw socket
  * before any request exists (unparsable HTTP, plain HTTP on the HTTPS port); the connection closes.
+ * It carries what every other error does, the security headers included.
  */
 export function apiErrorAsRawHttpResponse(error: ApiError): string {
   const body = JSON.stringify(error.body());
@@ -278,6 +289,7 @@ export function apiErrorAsRawHttpResponse(error: ApiError): string {
     'Connection: close\r\n' +
     'Content-Type: application/json\r\n' +
     `X-Error-Code: ${error.errorCode}\r\n` +
+    RAW_SECURITY_HEADERS +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
     body
   );

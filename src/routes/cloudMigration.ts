@@ -3,6 +3,7 @@ import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRe
 import { availableProjects } from '../domain/inventory.js';
 import { assertNoActiveMigrationUsesLink } from '../domain/liveMigrations.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
+import { markSecret } from '../http/securityHeaders.js';
 import { availableProjectsSchema, targetOrgRequestSchema, targetOrgSchema } from './schemas.js';
 
 // Cloud Migration Service, org-scoped operations: the link-token and the projects its link made
@@ -32,7 +33,8 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
         await assertNoActiveMigrationUsesLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
         const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
         metrics.linkTokenIssued(replacedPublicKey !== undefined);
-        return reply.code(201).send({ linkToken });
+        // The token holds the link key's private key.
+        return markSecret(reply.code(201)).send({ linkToken });
       },
     );
 

@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../atlasRequest.js';
 import { ApiError } from '../http/errors.js';
+import { markSecret } from '../http/securityHeaders.js';
 import { StoreUnavailableError, type ServiceAccountRecord } from '../store/store.js';
 
 // OAuth 2.0 for service accounts, at Atlas's paths: POST /api/oauth/token (client credentials,
@@ -103,9 +104,7 @@ export function oauthRoutes({ accessTokens, metrics }: AppContext): FastifyPlugi
         throw new OAuthError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
       }
       const accessToken = await accessTokens.issue(account);
-      return reply
-        .header('cache-control', 'no-store')
-        .header('pragma', 'no-cache')
+      return markSecret(reply)
         .header('content-type', 'application/json')
         .send(JSON.stringify({ access_token: accessToken, expires_in: accessTokens.ttlSeconds, token_type: 'Bearer' }));
     });

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasApiBase as baseUrl } from '../http/links.js';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
+import { atlasApiBase as baseUrl } from '../http/links.js';
 import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
 
 // Organizations: the Atlas docs for Create One Link-Token send users here for their orgId. An API

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accessListAllows, compileAccessList, parseAccessListEntry } from '../../src/domain/accessList.js';
+import { accessListAllows, compileAccessList, compileStoredAccessList, parseAccessListEntry } from '../../src/domain/accessList.js';
 import { DomainError } from '../../src/domain/errors.js';
 
 describe('parseAccessListEntry', () => {
@@ -14,6 +14,44 @@ describe('parseAccessListEntry', () => {
       '1.2.3.4/24/1', '::1/129', 'fe80::1%eth0', 'localhost', 'not an ip', '1.2.3.4/ 8', '1.2.3.4/08a']) {
       assert.equal(parseAccessListEntry(entry), undefined, entry);
     }
+  });
+});
+
+describe('parseAccessListEntry inside IPv6 (issue 18)', () => {
+  it('holds a dotted quad inside IPv6 to the IPv4 rule, in addresses and CIDR blocks', () => {
+    for (const entry of ['::ffff:0x7f.0.0.1', '::ffff:127.000.000.001', '::ffff:127.0.0.01', '::ffff:0177.0.0.1', '::ffff:010.0.0.1',
+      '::ffff:0x7f.0.0.1/128', '::ffff:127.0.0.01/120', '::ffff:010.0.0.0/104', '64:ff9b::01.2.3.4', '::ffff:1.2.3']) {
+      assert.equal(parseAccessListEntry(entry), undefined, entry);
+    }
+  });
+  it('refuses the IPv4-compatible form ::a.b.c.d, written as a dotted quad', () => {
+    for (const entry of ['::127.0.0.1', '::127.0.0.0/104', '::0.0.0.1', '0:0:0:0:0:0:10.0.0.1']) {
+      assert.equal(parseAccessListEntry(entry), undefined, entry);
+    }
+  });
+  it('refuses a prefix length with leading zeros', () => {
+    for (const entry of ['10.0.0.0/08', '10.0.0.0/008', '::1/0128', '::ffff:10.0.0.0/0104']) {
+      assert.equal(parseAccessListEntry(entry), undefined, entry);
+    }
+  });
+  it('reads other embedded dotted quads as the IPv6 address they spell, IPv6 only', () => {
+    const [nat64] = parseAccessListEntry('64:ff9b::1.2.3.4')!;
+    assert.equal(nat64.toString(), '64:ff9b::102:304');
+    const [compatible] = parseAccessListEntry('::7f00:1')!;
+    assert.equal(compatible.kind(), 'ipv6');
+    assert.ok(!accessListAllows(compileAccessList(['::7f00:1']), '127.0.0.1'));
+    assert.ok(!accessListAllows(compileAccessList(['64:ff9b::127.0.0.1']), '127.0.0.1'));
+    const [mapped, prefix] = parseAccessListEntry('::ffff:10.0.0.0/104')!;
+    assert.deepEqual([mapped.toString(), prefix], ['10.0.0.0', 8]);
+  });
+});
+
+describe('compileStoredAccessList', () => {
+  it('lets an entry stored before the strict parser admit no one, and never opens the list', () => {
+    const list = compileStoredAccessList(['::ffff:127.0.0.01']);
+    assert.ok(!accessListAllows(list, '127.0.0.1'));
+    assert.ok(!accessListAllows(list, '203.0.113.9'));
+    assert.ok(accessListAllows(compileStoredAccessList(['::ffff:127.0.0.01', '127.0.0.1']), '127.0.0.1'));
   });
 });
 

@@ -237,6 +237,10 @@ describe('attack suite', () => {
         res.json?.errorCode === attack.errorCode &&
         res.json?.error === attack.status;
       if (!ok) failures.push(`${attack.name}: expected ${attack.status} ${attack.errorCode}, got ${res.status} ${res.headers['x-error-code']} ${res.text.slice(0, 200)}`);
+      // A refusal is still an answer a browser could be handed: it carries the security headers too.
+      if (res.headers['x-content-type-options'] !== 'nosniff' || res.headers['x-frame-options'] !== 'DENY') {
+        failures.push(`${attack.name}: without the security headers`);
+      }
       if (res.status === 401 && attack.errorCode === 'UNEXPECTED_ERROR' && !/^Bearer/.test(String(res.headers['www-authenticate']))) {
         // Every digest refusal comes with a fresh challenge, so a client can always retry.
         if (!/^Digest realm="MMS Public API", domain="", nonce="/.test(String(res.headers['www-authenticate']))) {
