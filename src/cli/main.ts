@@ -8,6 +8,7 @@ import { StoreUnavailableError } from '../store/store.js';
 import { AtlasUnreachable } from '../sync/atlasClient.js';
 import * as admin from './admin.js';
 import { registerDestinationCommands } from './destinations.js';
+import { registerMigrationCommands } from './liveMigrations.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
@@ -274,6 +275,7 @@ program
   });
 
 registerDestinationCommands(program, { location: storeLocation, dataDirOption, databaseUrlOption, jsonOption });
+registerMigrationCommands(program, { location: storeLocation, dataDirOption, databaseUrlOption, jsonOption });
 
 const token = program.command('token').description('link-tokens');
 token

@@ -105,6 +105,18 @@ export class Metrics {
     labelNames: ['route'] as const,
     registers: [this.registry],
   });
+  private readonly liveMigrationTransitions = new Counter({
+    name: 'pushlink_live_migration_transitions_total',
+    help: 'Live migrations entering a status: NEW on create, then WORKING, READY_FOR_CUTOVER, CUTOVER_REQUESTED, COMPLETE, FAILED as they happen',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  private readonly liveMigrationValidations = new Counter({
+    name: 'pushlink_live_migration_validations_total',
+    help: 'Live-migration validations, by the outcome they settle to (SUCCESS or FAILED)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private readonly commitDuration = new Histogram({
     name: 'pushlink_store_commit_duration_seconds',
     help: 'Time to run one store write transaction (a group commit), before its WAL fsync',
@@ -135,6 +147,14 @@ export class Metrics {
   linkTokenIssued(replacedEarlierLink: boolean): void {
     this.linkTokensIssued.inc();
     if (replacedEarlierLink) this.linkTokensRotated.inc();
+  }
+
+  liveMigrationEntered(status: 'NEW' | 'WORKING' | 'READY_FOR_CUTOVER' | 'CUTOVER_REQUESTED' | 'COMPLETE' | 'FAILED'): void {
+    this.liveMigrationTransitions.inc({ status });
+  }
+
+  liveMigrationValidated(outcome: 'SUCCESS' | 'FAILED'): void {
+    this.liveMigrationValidations.inc({ outcome });
   }
 
   linkTokenDeleted(): void {

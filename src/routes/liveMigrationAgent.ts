@@ -21,7 +21,7 @@ const reportSchema = {
 } as const;
 
 export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, clock, config } = context;
+  const { store, clock, config, metrics } = context;
   const onRequest = atlasRequest(context, AGENT);
   return async (app) => {
     app.get<{ Params: { orgId: string } }>('/liveMigrations/orgs/:orgId/jobs', { onRequest }, async (request) =>
@@ -33,9 +33,15 @@ export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsyn
       { onRequest, schema: { body: reportSchema } },
       async (request, reply) => {
         const { before, after } = await reportProgress(store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs);
-        if (before.status !== after.status || before.readyAt !== after.readyAt) {
-          const ready = after.readyAt !== null && after.status === 'WORKING';
-          request.log.info({ groupId: after.groupId, liveMigrationId: after.id, status: after.status, readyForCutover: ready }, `live migration ${after.status}${ready ? ', ready for cutover' : ''}`);
+        // One log line and one count per state change.
+        const ready = after.readyAt !== null && after.status === 'WORKING';
+        if (before.status !== after.status) {
+          request.log.info({ groupId: after.groupId, liveMigrationId: after.id, status: after.status }, `live migration ${after.status}`);
+          if (after.status !== 'NEW') metrics.liveMigrationEntered(after.status);
+        }
+        if (before.readyAt === null && after.readyAt !== null && ready) {
+          request.log.info({ groupId: after.groupId, liveMigrationId: after.id, readyForCutover: true }, 'live migration ready for cutover: the cutover window starts');
+          metrics.liveMigrationEntered('READY_FOR_CUTOVER');
         }
         return reply.code(204).send();
       },

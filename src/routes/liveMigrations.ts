@@ -42,7 +42,7 @@ function validationView(validation: ValidationRecord, now: Date) {
 }
 
 export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, clock, config } = context;
+  const { store, clock, config, metrics } = context;
   return async (app) => {
     app.post<{ Body: unknown }>(
       '/groups/:groupId/liveMigrations/validate',
@@ -53,6 +53,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
         const parsed = parseLiveMigrationRequest(request.body, request.resourceVersion as LiveMigrationRequestVersion, group.id);
         const validation = await validateLiveMigration(store, group.orgId, parsed, { settleMs: config.validationMs, cutoverWindowMs: config.cutoverWindowMs }, now);
         request.log.info({ groupId: group.id, validationId: validation.id, outcome: validation.outcome }, 'live migration validation started (PENDING)');
+        metrics.liveMigrationValidated(validation.outcome);
         return validationView(validation, now);
       },
     );
@@ -66,6 +67,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
         const parsed = parseLiveMigrationRequest(request.body, request.resourceVersion as LiveMigrationRequestVersion, group.id);
         const migration = await createLiveMigration(store, group.orgId, parsed, now, config.cutoverWindowMs);
         request.log.info({ groupId: group.id, liveMigrationId: migration.id, status: 'NEW' }, 'live migration created (NEW)');
+        metrics.liveMigrationEntered('NEW');
         return reply.code(201).send(migrationView(migration, now, config.cutoverWindowMs));
       },
     );
@@ -79,6 +81,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
       const now = clock.now();
       await changeMigration(store, request.group.group.id, request.params.liveMigrationId, (m) => requestCutover(m, now, config.cutoverWindowMs));
       request.log.info({ groupId: request.group.group.id, liveMigrationId: request.params.liveMigrationId }, 'live migration cutover requested');
+      metrics.liveMigrationEntered('CUTOVER_REQUESTED');
       // The spec's 202 "Accepted.", with no body (a CLI maintainer once saw 204; the SDK takes either).
       return reply.code(202).send();
     });
