@@ -27,7 +27,7 @@ export function tempDir(prefix = 'pushlink-test-'): string {
 
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  options: { host?: string; store?: Store } = {},
+  options: { host?: string; store?: Store; orgName?: string } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config: ServerConfig = {
@@ -39,7 +39,7 @@ export async function startServer(
   };
   const opened = options.store ? { store: options.store, dispose: () => options.store!.close() } : await openTestStore(dataDir);
   const store = opened.store;
-  const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
+  const bootstrap = await bootstrapIfEmpty(store, options.orgName ?? 'Test Org', async () => {});
   if (!bootstrap?.serviceAccount) throw new Error('test server expects an empty store');
   const app = await buildApp(config, store);
   const host = options.host ?? '127.0.0.1';
