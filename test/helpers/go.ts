@@ -13,10 +13,9 @@ export const COMPAT_GO_DIR = path.join(PROJECT_ROOT, 'test/compat/go');
 
 export const GO_REQUIRED = process.env.PUSHLINK_TEST_REQUIRE_GO === '1' || process.env.CI === 'true';
 
-/** Candidates: PUSHLINK_GO, then `go` on PATH, then the usual /usr/local/go install. */
+/** PUSHLINK_GO when set (only it), else `go` on PATH, then the usual /usr/local/go install. */
 function candidates(): string[] {
-  const list = process.env.PUSHLINK_GO ? [process.env.PUSHLINK_GO] : [];
-  return [...list, 'go', '/usr/local/go/bin/go'];
+  return process.env.PUSHLINK_GO ? [process.env.PUSHLINK_GO] : ['go', '/usr/local/go/bin/go'];
 }
 
 let found: Promise<{ go?: string; reason?: string }> | undefined;
