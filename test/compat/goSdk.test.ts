@@ -63,6 +63,32 @@ describe('official Atlas Go SDK (test/compat/go)', { skip: await goSkip() }, () 
     await httpsServer.close();
   });
 
+  // The README's recipe (test/compat/go/recipe), with both ways of signing in; its real output
+  // is what the README shows.
+  for (const signIn of ['digest', 'oauth'] as const) {
+    it(`the README's Go recipe runs as printed (${signIn})`, async () => {
+      const go = await requireGo();
+      const { bootstrap } = server;
+      const credentials =
+        signIn === 'digest'
+          ? { PUBLIC_KEY: bootstrap.apiKey.publicKey, PRIVATE_KEY: bootstrap.apiKey.privateKey }
+          : { CLIENT_ID: bootstrap.serviceAccount.clientId, CLIENT_SECRET: bootstrap.serviceAccount.clientSecret };
+      const run = await runGo(go, ['run', './recipe'], {
+        cwd: COMPAT_GO_DIR,
+        env: { PUSHLINK_URL: server.url, ORG_ID: bootstrap.orgId, GOFLAGS: '-mod=readonly', ...credentials },
+        timeoutMs: 300_000,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(run.stdout.trim().split('\n'), [
+        `org: ${bootstrap.orgId} ${ORG_NAME}`,
+        `link-token: 201 Created, org ${bootstrap.orgId}`,
+        'available projects: 0',
+        'deleted: 204',
+        'refused: 401 USER_CANNOT_ACCESS_ORG',
+      ]);
+    });
+  }
+
   it('over http://: every SDK call of both generations succeeds or is refused as Atlas does, and conforms to the spec', () =>
     runSuite(server));
 
