@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findGo, GO_REQUIRED } from './helpers/go.js';
 import { postgresUnavailableReason, TEST_DATABASE_URL } from './helpers/postgres.js';
 import type { TestStoreKind } from './helpers/store.js';
 
 // `npm test` after the build: the whole suite once per back end (PUSHLINK_TEST_STORE), with
 // Node's test runner. The PostgreSQL pass is skipped, saying why, when no server answers at
 // PUSHLINK_TEST_DATABASE_URL, unless PUSHLINK_TEST_REQUIRE_POSTGRES=1 (CI), where that fails.
+// Likewise the official-client suite (test/compat) skips without a Go toolchain, and fails
+// without one when PUSHLINK_TEST_REQUIRE_GO=1 (.ci/run) or CI=true; this says which up front.
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -42,6 +45,9 @@ function runPass(kind: TestStoreKind, files: string[]): boolean {
 }
 
 const files = testFiles(root);
+const go = await findGo();
+if (go.version) console.log(`# Go compatibility suite: ${go.version} (${go.go})`);
+else console.log(`# Go compatibility suite: ${GO_REQUIRED ? 'FAILS' : 'SKIPPED'}: ${go.reason}${GO_REQUIRED ? ' (PUSHLINK_TEST_REQUIRE_GO=1 or CI=true)' : ''}`);
 const results: boolean[] = [runPass('sqlite', files)];
 const unavailable = await postgresUnavailableReason();
 if (unavailable === undefined) {

@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import type { Clock } from '../../src/domain/clock.js';
+import { ensureSelfSignedTls } from '../../src/tls/selfSigned.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore } from './store.js';
 
@@ -28,7 +29,7 @@ export function tempDir(prefix = 'pushlink-test-'): string {
 
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  options: { host?: string; store?: Store; clock?: Clock } = {},
+  options: { host?: string; store?: Store; clock?: Clock; orgName?: string; selfSignedTls?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config: ServerConfig = {
@@ -40,13 +41,18 @@ export async function startServer(
   };
   const opened = options.store ? { store: options.store, dispose: () => options.store!.close() } : await openTestStore(dataDir);
   const store = opened.store;
-  const bootstrap = await bootstrapIfEmpty(store, 'Test Org', async () => {});
+  const bootstrap = await bootstrapIfEmpty(store, options.orgName ?? 'Test Org', async () => {});
   if (!bootstrap?.serviceAccount) throw new Error('test server expects an empty store');
-  const app = await buildApp(config, store, options.clock ? { clock: options.clock } : {});
+  // As `--tls self-signed` does: a local CA in <dataDir>/tls (ca.pem) and a certificate for 127.0.0.1.
+  const tls = options.selfSignedTls ? await ensureSelfSignedTls(dataDir) : undefined;
+  const app = await buildApp(config, store, {
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: 0 });
   const address = app.server.address() as { port: number };
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   return {
     url,
     app,
