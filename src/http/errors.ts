@@ -103,10 +103,11 @@ export const ERROR_CATALOGUE = {
     status: 409,
     detail: 'Cannot delete organization link while there is active migration in following project ids: %s',
   },
-  // pushlink's own: no public source gives Atlas's answers to a cutover it cannot start.
-  LIVE_MIGRATION_NOT_READY_FOR_CUTOVER: { status: 409, detail: 'Live migration %s is not ready for cutover yet; wait for readyForCutover.' },
-  LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED: { status: 409, detail: 'Cutover of live migration %s was already requested.' },
-  LIVE_MIGRATION_ENDED: { status: 409, detail: 'Live migration %s is %s: it can no longer be cut over.' },
+  // pushlink's own: no public source gives Atlas's answers to a cutover it cannot start. 400, the
+  // one refusal status the spec declares for cutover besides auth and not-found.
+  LIVE_MIGRATION_NOT_READY_FOR_CUTOVER: { status: 400, detail: 'Live migration %s is not ready for cutover yet; wait for readyForCutover.' },
+  LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED: { status: 400, detail: 'Cutover of live migration %s was already requested.' },
+  LIVE_MIGRATION_ENDED: { status: 400, detail: 'Live migration %s is %s: it can no longer be cut over.' },
   // pushlink's own: a cluster changed under an update more often than it retries.
   CONCURRENT_CLUSTER_CHANGE: { status: 409, detail: 'The cluster %s changed while it was being updated; try again.' },
   // 408, 413, 415, 417, 431: no published Atlas code; pushlink's own.

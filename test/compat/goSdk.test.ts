@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { selfSignedFiles } from '../../src/tls/selfSigned.js';
-import { newKey, newServiceAccount } from '../helpers/atlas.js';
+import { addSourceMigrationHost, createSourceProject, saveSourceDeployment } from '../../src/domain/inventory.js';
+import { bearerCall, bootstrapToken, linkTokensPath, newKey, newServiceAccount } from '../helpers/atlas.js';
+import { startSourceServer } from '../helpers/source.js';
 import { COMPAT_GO_DIR, goSkip, goTestOutput, goTestResults, requireGo, runGo } from '../helpers/go.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -13,13 +15,22 @@ import { startServer, type TestServer } from '../helpers/server.js';
 
 const ORG_NAME = 'pushlink-compat';
 
-/** Every top-level Go test the suite must report as passed ("package Test"). */
-const EXPECTED = ['TestOrganizations', 'TestLinkTokens', 'TestLinkTokenRefusals'].flatMap((test) =>
-  ['v2024', 'v2025'].map((pkg) => `${pkg} ${test}`),
-);
+/** Every top-level Go test a run must report as passed ("package Test"), in both generations. */
+const inBoth = (tests: string[]) => tests.flatMap((test) => ['v2024', 'v2025'].map((pkg) => `${pkg} ${test}`));
+const EXPECTED = inBoth(['TestOrganizations', 'TestLinkTokens', 'TestLinkTokenRefusals', 'TestProjectsAndClusters']);
+/** TestLiveMigration runs on its own pushlink, whose org is linked to a source side (the link tests would unlink it). */
+const EXPECTED_MIGRATION = inBoth(['TestLiveMigration']);
+const SOURCE_DEPLOYMENT = 'rs-billing';
+const MIGRATION_HOST = 'mh1.example.com';
+/** Short phases, so watching a cluster or a migration takes seconds. */
+const QUICK = { clusterProvisioningMs: 500, clusterDeletionMs: 500, validationMs: 0 };
 
 /** Runs the whole Go suite against server; extra env (e.g. the CA to trust) is added. */
-async function runSuite(server: TestServer, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+async function runSuite(
+  server: TestServer,
+  extraEnv: NodeJS.ProcessEnv = {},
+  selection: { filter: string[]; expected: string[] } = { filter: ['-skip', 'TestLiveMigration'], expected: EXPECTED },
+): Promise<void> {
   const go = await requireGo();
   const member = await newKey(server, ['ORG_MEMBER']);
   const memberSa = await newServiceAccount(server, ['ORG_MEMBER']);
@@ -41,12 +52,12 @@ async function runSuite(server: TestServer, extraEnv: NodeJS.ProcessEnv = {}): P
     ...extraEnv,
   };
   // -p 1: the packages share the org's one link, so they must not run at the same time.
-  const run = await runGo(go, ['test', '-json', '-count=1', '-p', '1', './...'], { cwd: COMPAT_GO_DIR, env, timeoutMs: 540_000 });
+  const run = await runGo(go, ['test', '-json', '-count=1', '-p', '1', ...selection.filter, './...'], { cwd: COMPAT_GO_DIR, env, timeoutMs: 540_000 });
   const results = goTestResults(run.stdout);
   const output = `${goTestOutput(run.stdout)}\n${run.stderr}`;
   const failed = [...results].filter(([, outcome]) => outcome === 'fail').map(([name]) => name);
   assert.deepEqual(failed, [], `Go tests failed:\n${output}`);
-  for (const name of EXPECTED) assert.equal(results.get(name), 'pass', `${name} did not pass:\n${output}`);
+  for (const name of selection.expected) assert.equal(results.get(name), 'pass', `${name} did not pass:\n${output}`);
   assert.equal(run.code, 0, `go test exited ${run.code}:\n${output}`);
 }
 
@@ -55,12 +66,38 @@ describe('official Atlas Go SDK (test/compat/go)', { skip: await goSkip() }, () 
   let httpsServer: TestServer;
   before(async () => {
     // The spec's pattern for an org name allows no space (so not the helpers' "Test Org").
-    server = await startServer({}, { orgName: ORG_NAME });
-    httpsServer = await startServer({}, { orgName: ORG_NAME, selfSignedTls: true });
+    server = await startServer(QUICK, { orgName: ORG_NAME });
+    httpsServer = await startServer(QUICK, { orgName: ORG_NAME, selfSignedTls: true });
   });
   after(async () => {
     await server.close();
     await httpsServer.close();
+  });
+
+  // The whole migration through the SDK: an Atlas side whose org is linked to an in-process source
+  // side (whose migration host runs the jobs quickly), with one deployment and migration host.
+  it('runs a live migration, validate to COMPLETE, through both generations\' own calls', async () => {
+    const atlas = await startServer({ ...QUICK, rateLimit: { enabled: false, capacity: 1, refillAmount: 1, refillPeriodMs: 60_000 } }, { orgName: ORG_NAME });
+    const source = await startSourceServer(atlas.url, { migrationPollMs: 100, migrationSyncMs: 1000, migrationCutoverMs: 500 });
+    try {
+      const project = await createSourceProject(source.store, source.orgId, 'Billing');
+      await saveSourceDeployment(source.store, project.id, {
+        name: SOURCE_DEPLOYMENT, mongoDBVersion: '7.0.13', featureCompatibilityVersion: '7.0', sharded: false, tlsEnabled: false, managed: true,
+      });
+      await addSourceMigrationHost(source.store, project.id, MIGRATION_HOST);
+      const token = await bootstrapToken(atlas);
+      const linkToken = (await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), token, { method: 'POST', json: {} })).json.linkToken;
+      const linked = await source.call('POST', `/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink`, { linkToken });
+      assert.equal(linked.json?.status, 'SYNCED', linked.text);
+      await runSuite(
+        atlas,
+        { PUSHLINK_COMPAT_SOURCE_GROUP_ID: project.id, PUSHLINK_COMPAT_SOURCE_CLUSTER: SOURCE_DEPLOYMENT, PUSHLINK_COMPAT_MIGRATION_HOST: MIGRATION_HOST },
+        { filter: ['-run', 'TestLiveMigration'], expected: EXPECTED_MIGRATION },
+      );
+    } finally {
+      await source.close();
+      await atlas.close();
+    }
   });
 
   // The README's recipe (test/compat/go/recipe), with both ways of signing in; its real output

@@ -95,17 +95,17 @@ describe('a push live migration, end to end', () => {
   it('refuses a cutover before ready; cuts over once (202, the digest transport\'s chunked empty PUT), then COMPLETE', async () => {
     const other = await create('dest2');
     second = other.json._id;
-    assert.ok(isApiError(await cutover(second), 409, 'LIVE_MIGRATION_NOT_READY_FOR_CUTOVER'));
+    assert.ok(isApiError(await cutover(second), 400, 'LIVE_MIGRATION_NOT_READY_FOR_CUTOVER'));
     const res = await digestCall(atlas, `${migrations()}/${first}/cutover`, bootstrapKey(atlas), { method: 'PUT', headers: { accept: V2023, 'transfer-encoding': 'chunked' } });
     assert.equal(res.status, 202, res.text);
     assert.equal(res.text, '');
-    assert.ok(isApiError(await cutover(first), 409, 'LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED'));
+    assert.ok(isApiError(await cutover(first), 400, 'LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED'));
     const after = await get(first);
     assert.equal(after.status, 'WORKING');
     assert.equal(after.lagTimeSeconds, null);
     const complete = await eventually(() => get(first), (m) => m.status === 'COMPLETE', 10_000);
     assert.deepEqual({ ...complete, _id: '' }, { _id: '', lagTimeSeconds: null, migrationHosts: ['mh1.example.com'], readyForCutover: false, status: 'COMPLETE' });
-    assert.ok(isApiError(await cutover(first), 409, 'LIVE_MIGRATION_ENDED'));
+    assert.ok(isApiError(await cutover(first), 400, 'LIVE_MIGRATION_ENDED'));
   });
 
   it('expires a migration whose cutover window runs out', async () => {
@@ -113,7 +113,7 @@ describe('a push live migration, end to end', () => {
     const expired = await eventually(() => get(second), (m) => m.status === 'EXPIRED', WINDOW_MS + 5_000);
     assert.equal(expired.status, 'EXPIRED');
     assert.equal(expired.readyForCutover, false);
-    assert.ok(isApiError(await cutover(second), 409, 'LIVE_MIGRATION_ENDED'));
+    assert.ok(isApiError(await cutover(second), 400, 'LIVE_MIGRATION_ENDED'));
     // An expired migration no longer holds its destination.
     const del = await bearerCall(atlas, `/api/atlas/v2/groups/${groupId}/clusters/dest2`, token, { method: 'PATCH', json: { tags: [] }, headers: { accept: 'application/vnd.atlas.2024-08-05+json', 'content-type': 'application/vnd.atlas.2024-08-05+json' } });
     assert.equal(del.status, 200);

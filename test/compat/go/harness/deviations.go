@@ -25,10 +25,36 @@ type Deviation struct {
 
 const linkTokensPath = "/api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens"
 
+// shallowChecks are operations whose bodies the validator cannot check: kin-openapi v0.133 recurses
+// without end on the spec's cluster description (a stack overflow, seen on every cluster answer).
+// For these only the status and the media type are held to the spec, and the tests assert the
+// decoded bodies themselves. Not a deviation of pushlink's: a limit of the checker.
+var shallowChecks = map[string]bool{
+	"POST /api/atlas/v2/groups/{groupId}/clusters":                true,
+	"GET /api/atlas/v2/groups/{groupId}/clusters":                 true,
+	"GET /api/atlas/v2/groups/{groupId}/clusters/{clusterName}":   true,
+	"PATCH /api/atlas/v2/groups/{groupId}/clusters/{clusterName}": true,
+}
+
+// ShallowCheck says whether only the status and media type of this operation's answers are checked.
+func ShallowCheck(method, path string) bool { return shallowChecks[method+" "+path] }
+
 var deviations = []Deviation{
 	{
 		Method: "POST", Path: linkTokensPath, Status: 201, SpecStatus: 200,
 		Why: "Create One Link-Token: the spec says 200, but the live service answered 201 Created in every recorded fixture (reference/link-token.md §1.1, CLI snapshots 2025-03 to 2026-08); the body is the spec's 200 body ({linkToken})",
+	},
+	{
+		Method: "POST", Path: "/api/atlas/v2/groups", Status: 201, SpecStatus: 200,
+		Why: "Create One Project: the spec says 200; the live service answered 201 Created (atlas CLI snapshots TestAtlasProjects, 2026-08-10, reference/live-migrations.md §4.1)",
+	},
+	{
+		Method: "DELETE", Path: "/api/atlas/v2/groups/{groupId}", Status: 202, SpecStatus: 204, EmptyBody: false,
+		Why: "Remove One Project: the spec says 204; the live service answered 202 with {} (atlas CLI snapshots TestAtlasProjects)",
+	},
+	{
+		Method: "POST", Path: "/api/atlas/v2/groups/{groupId}/liveMigrations", Status: 409, SpecStatus: 400,
+		Why: "a migration already runs into the destination: Atlas's documented CANNOT_MODIFY_CLUSTER_WITH_RUNNING_LIVE_IMPORT is a 409 (Atlas API errors page, reference/live-migrations.md §1.5), which the spec does not list for this operation; the body is its ApiError",
 	},
 	{
 		Method: "DELETE", Path: linkTokensPath, Status: 204, EmptyBody: true,
@@ -67,6 +93,16 @@ func FindDeviation(module, method, path string, status int) *Deviation {
 // patchSchemas loosens the spec's schemas where real Atlas responses were recorded to differ from
 // them, each with its reason. Only these are changed; everything else is validated as written.
 func patchSchemas(doc *openapi3.T) {
+	// Group.withDefaultAlertsSettings: the v20241023001 document marks it writeOnly, yet every
+	// recorded Group answer carries it ("withDefaultAlertsSettings":true, atlas CLI snapshots
+	// TestAtlasProjects, 2026-08-10), as pushlink's do.
+	if group := doc.Components.Schemas["Group"]; group != nil && group.Value != nil {
+		if alerts := group.Value.Properties["withDefaultAlertsSettings"]; alerts != nil && alerts.Value != nil && alerts.Value.WriteOnly {
+			readable := *alerts.Value
+			readable.WriteOnly = false
+			group.Value.Properties["withDefaultAlertsSettings"] = openapi3.NewSchemaRef("", &readable)
+		}
+	}
 	// ApiError.parameters: the spec says an array of objects; every recorded Atlas error carries
 	// strings there (the org id, the caller's IP, a version date: reference/atlas-api.md §3, e.g.
 	// GROUP_NOT_FOUND's "parameters":["111111111111111111111111"]), and the Go SDK models it as

@@ -6,6 +6,7 @@ package harness
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // Key is an Atlas programmatic API key (HTTP Digest).
@@ -53,3 +54,45 @@ const UnknownOrgID = "000000000000000000000bad"
 
 // MalformedOrgID is not an ObjectId at all.
 const MalformedOrgID = "not-an-org-id"
+
+// Migration is what the live-migration tests need besides Env: a source side linked to the org,
+// whose inventory offers this project, deployment and migration host (set by goSdk.test.ts on the
+// pushlink it starts for them).
+type Migration struct {
+	SourceGroupID string
+	SourceCluster string
+	MigrationHost string
+}
+
+func LoadMigration(t testing.TB) Migration {
+	t.Helper()
+	get := func(name string) string {
+		value := os.Getenv(name)
+		if value == "" {
+			t.Fatalf("%s is not set: the live-migration tests run on the linked pushlink goSdk.test.ts starts for them", name)
+		}
+		return value
+	}
+	return Migration{
+		SourceGroupID: get("PUSHLINK_COMPAT_SOURCE_GROUP_ID"),
+		SourceCluster: get("PUSHLINK_COMPAT_SOURCE_CLUSTER"),
+		MigrationHost: get("PUSHLINK_COMPAT_MIGRATION_HOST"),
+	}
+}
+
+// Eventually calls probe until it reports done or the time is up, then fails the test with what
+// it saw last. Every watch loop of the suite is bounded this way.
+func Eventually(t testing.TB, what string, timeout time.Duration, probe func() (done bool, last string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		done, last := probe()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; last: %s", what, timeout, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
