@@ -19,6 +19,7 @@ const BACK_END_ONLY: Record<string, TestStoreKind> = {
   'store/sqlite.test.js': 'sqlite',
   'store/postgres.test.js': 'postgres',
   'store/multiInstance.test.js': 'postgres',
+  'store/liveMigrationsMultiInstance.test.js': 'postgres',
 };
 
 function testFiles(dir: string): string[] {
