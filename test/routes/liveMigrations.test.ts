@@ -120,6 +120,20 @@ describe('Live-migration validation (/groups/{groupId}/liveMigrations/validate)'
     assert.deepEqual(noHosts.json.parameters, ['migrationHosts']);
   });
 
+  it('takes the atlas CLI\'s validation create body byte for byte (reference/live-migrations.md §3.1)', async () => {
+    // `atlas liveMigrations validation create --clusterName dest --migrationHost … --sourceClusterName rs-src
+    // --sourceProjectId … -u mig -p pw`: struct order, "" for the unset strings, false for the unset flags.
+    const raw = `{"destination":{"clusterName":"dest","groupId":"${groupId}","hostnameSchemaType":""},"dropDestinationData":false,"migrationHosts":["${HOST}"],"source":{"caCertificatePath":"","clusterName":"rs-src","groupId":"${SOURCE}","managedAuthentication":false,"password":"pw","ssl":false,"username":"mig"}}\n`;
+    const res = await bearerCall(server, `/api/atlas/v2/groups/${groupId}/liveMigrations/validate`, token, {
+      method: 'POST',
+      body: raw,
+      headers: { accept: V2024_05_30, 'content-type': V2024_05_30, 'user-agent': 'atlascli/1.58.3' },
+    });
+    assert.equal(res.status, 200, res.text);
+    clock.advance(SETTLE_MS);
+    assert.equal((await status(res.json._id)).json.status, 'SUCCESS');
+  });
+
   it('takes 2023-01-01 with dropEnabled (required there), with the deprecation headers', async () => {
     const res = await validate({ ...body(), dropEnabled: true }, V2023);
     assert.equal(res.status, 200, res.text);
