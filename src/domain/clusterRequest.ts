@@ -1,4 +1,5 @@
 import type { ClusterSpec, HardwareSpec, RegionConfig, ReplicationSpec } from '../store/groups.js';
+import { booleanAttribute, invalidAttribute, missingAttribute } from './attributes.js';
 import { DomainError } from './errors.js';
 import { parseTags } from './groups.js';
 import { newObjectId } from './ids.js';
@@ -47,27 +48,13 @@ const ACCEPTED = new Set([
   'adaptiveCapacity', 'effectiveDatabaseEdition', 'backupSettings',
 ]);
 
-export function invalidAttribute(attribute: string, message: string): DomainError {
-  return new DomainError('INVALID_ATTRIBUTE', message, [attribute]);
-}
-
-function missing(attribute: string): DomainError {
-  return new DomainError('MISSING_ATTRIBUTE', `${attribute} is required`, [attribute]);
-}
-
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], attribute: string, fallback?: T): T {
   if ((value === undefined || value === null) && fallback !== undefined) return fallback;
-  if (value === undefined || value === null) throw missing(attribute);
+  if (value === undefined || value === null) throw missingAttribute(attribute);
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new DomainError('INVALID_ENUM_VALUE', `${attribute} is one of ${allowed.join(', ')}`, [String(value), attribute]);
   }
   return value as T;
-}
-
-export function booleanAttribute(value: unknown, attribute: string, fallback: boolean): boolean {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw invalidAttribute(attribute, `${attribute} is true or false`);
-  return value;
 }
 
 function objectAttribute(value: unknown, attribute: string): Record<string, unknown> {
@@ -76,7 +63,7 @@ function objectAttribute(value: unknown, attribute: string): Record<string, unkn
 }
 
 function listAttribute(value: unknown, attribute: string): unknown[] {
-  if (value === undefined || value === null) throw missing(attribute);
+  if (value === undefined || value === null) throw missingAttribute(attribute);
   if (!Array.isArray(value) || value.length === 0) throw invalidAttribute(attribute, `${attribute} is a list with at least one entry`);
   return value;
 }
@@ -88,7 +75,7 @@ function count(value: unknown, attribute: string, allowed: (n: number) => boolea
 }
 
 export function parseClusterName(name: unknown): string {
-  if (name === undefined || name === null || name === '') throw missing('name');
+  if (name === undefined || name === null || name === '') throw missingAttribute('name');
   if (typeof name !== 'string' || !CLUSTER_NAME.test(name)) {
     throw new DomainError('CLUSTER_NAME_INVALID', 'a cluster name has ASCII letters, digits and hyphens, and starts with a letter or digit', [String(name)]);
   }
@@ -107,7 +94,7 @@ function refuseFlex(instanceSize: string): void {
 function hardware(value: unknown, attribute: string, provider: RegionConfig['providerName'], tier: string | undefined, diskSizeGB: number | undefined, electable: boolean): HardwareSpec {
   const spec = value === undefined || value === null ? {} : objectAttribute(value, attribute);
   const instanceSize = spec.instanceSize ?? tier;
-  if (typeof instanceSize !== 'string') throw missing(`${attribute}.instanceSize`);
+  if (typeof instanceSize !== 'string') throw missingAttribute(`${attribute}.instanceSize`);
   refuseFlex(instanceSize);
   if (provider === 'TENANT') {
     if (instanceSize !== 'M0') throw new DomainError('INVALID_ENUM_VALUE', 'a TENANT cluster is M0', [instanceSize, `${attribute}.instanceSize`]);

@@ -1,5 +1,6 @@
 import type { GroupRecord, GroupStore, GroupTag, GroupWithClusterCount } from '../store/groups.js';
 import { UniqueViolationError } from '../store/store.js';
+import { booleanAttribute, invalidAttribute } from './attributes.js';
 import { DomainError } from './errors.js';
 import { newObjectId, OBJECT_ID_PATTERN } from './ids.js';
 
@@ -18,14 +19,10 @@ export interface GroupChanges {
   withDefaultAlertsSettings?: unknown;
 }
 
-function invalid(attribute: string, message: string): DomainError {
-  return new DomainError('INVALID_ATTRIBUTE', message, [attribute]);
-}
-
 export function parseGroupName(name: unknown): string {
   if (name === undefined || name === null) throw new DomainError('MISSING_ATTRIBUTE', 'a project needs a name', ['name']);
   if (typeof name !== 'string' || !GROUP_NAME.test(name)) {
-    throw invalid('name', "a project name has 1 to 64 letters, digits and - _ . ( ) , : & @ + '");
+    throw invalidAttribute('name', "a project name has 1 to 64 letters, digits and - _ . ( ) , : & @ + '");
   }
   return name;
 }
@@ -33,20 +30,14 @@ export function parseGroupName(name: unknown): string {
 /** Atlas resource tags: `[{key, value}]`, as both projects and clusters take them. */
 export function parseTags(tags: unknown, attribute = 'tags'): GroupTag[] {
   if (tags === undefined || tags === null) return [];
-  if (!Array.isArray(tags) || tags.length > MAX_TAGS) throw invalid(attribute, `${attribute} is a list of at most ${MAX_TAGS} {key, value} objects`);
+  if (!Array.isArray(tags) || tags.length > MAX_TAGS) throw invalidAttribute(attribute, `${attribute} is a list of at most ${MAX_TAGS} {key, value} objects`);
   return tags.map((tag: unknown) => {
     const { key, value } = (tag ?? {}) as { key?: unknown; value?: unknown };
     if (typeof key !== 'string' || !TAG_KEY.test(key) || typeof value !== 'string' || value.length === 0 || value.length > 255) {
-      throw invalid(attribute, `each of ${attribute} has a key and a value of 1 to 255 characters`);
+      throw invalidAttribute(attribute, `each of ${attribute} has a key and a value of 1 to 255 characters`);
     }
     return { key, value };
   });
-}
-
-function parseBoolean(value: unknown, attribute: string, fallback: boolean): boolean {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw invalid(attribute, `${attribute} is true or false`);
-  return value;
 }
 
 function nameTaken(name: string): DomainError {
@@ -59,7 +50,7 @@ export async function createGroup(groups: GroupStore, orgId: string, changes: Gr
     orgId,
     name: parseGroupName(changes.name),
     tags: parseTags(changes.tags),
-    withDefaultAlertsSettings: parseBoolean(changes.withDefaultAlertsSettings, 'withDefaultAlertsSettings', true),
+    withDefaultAlertsSettings: booleanAttribute(changes.withDefaultAlertsSettings, 'withDefaultAlertsSettings', true),
     createdAt: now.toISOString(),
   };
   try {
@@ -93,7 +84,7 @@ export async function updateGroup(groups: GroupStore, current: GroupWithClusterC
     ...current.group,
     ...(changes.name !== undefined ? { name: parseGroupName(changes.name) } : {}),
     ...(changes.tags !== undefined ? { tags: parseTags(changes.tags) } : {}),
-    withDefaultAlertsSettings: parseBoolean(changes.withDefaultAlertsSettings, 'withDefaultAlertsSettings', current.group.withDefaultAlertsSettings),
+    withDefaultAlertsSettings: booleanAttribute(changes.withDefaultAlertsSettings, 'withDefaultAlertsSettings', current.group.withDefaultAlertsSettings),
   };
   try {
     if (!(await groups.updateGroup(group))) throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${group.id}`, [group.id]);
