@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { ClusterRecord, ClusterSpec, GroupStore } from '../store/groups.js';
-import { booleanAttribute, invalidAttribute, parseClusterRequest, type ClusterRequestVersion } from './clusterRequest.js';
+import { booleanAttribute, invalidAttribute } from './attributes.js';
+import { parseClusterRequest, type ClusterRequestVersion } from './clusterRequest.js';
+import { saveByRevision } from './compareAndSet.js';
 import { DomainError } from './errors.js';
 import { parseTags } from './groups.js';
 import { newObjectId } from './ids.js';
@@ -129,21 +131,18 @@ export function updateClusterSpec(cluster: ClusterRecord, body: unknown): Cluste
   return { ...cluster, spec, revision: cluster.revision + 1 };
 }
 
-/**
- * Applies `change` to the stored cluster and saves it if nobody wrote it meanwhile; on a lost
- * race, reads again and retries, so concurrent updates and deletes each see the other's result.
- */
-export async function changeCluster(
+/** Applies `change` to the stored cluster, by compare-and-set on its revision (compareAndSet.ts). */
+export function changeCluster(
   groups: GroupStore,
   groupId: string,
   name: string,
   now: Date,
   change: (cluster: ClusterRecord) => ClusterRecord,
 ): Promise<ClusterRecord> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await requireCluster(groups, groupId, name, now);
-    const next = change(current);
-    if (await groups.saveCluster(next, current.revision)) return next;
-    if (attempt >= 4) throw new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the cluster kept changing', [name]);
-  }
+  return saveByRevision(
+    () => requireCluster(groups, groupId, name, now),
+    change,
+    (next, expected) => groups.saveCluster(next, expected),
+    () => new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the cluster kept changing', [name]),
+  );
 }

@@ -1,5 +1,6 @@
 import type { LiveMigrationRecord } from '../store/liveMigrations.js';
 import type { Store } from '../store/store.js';
+import { saveByRevision } from './compareAndSet.js';
 import { DomainError } from './errors.js';
 import { newObjectId } from './ids.js';
 import type { LiveMigrationRequest } from './liveMigrationRequest.js';
@@ -104,20 +105,19 @@ export function applyReport(m: LiveMigrationRecord, report: MigrationReport, now
   return same ? undefined : next;
 }
 
-/** Saves `change` of the stored job, reading again after a lost race (a report and a cutover at once). */
-export async function changeMigration(
+/** Saves `change` of the stored job by compare-and-set (a report and a cutover at once); undefined saves nothing. */
+export function changeMigration(
   store: Store,
   groupId: string,
   migrationId: string,
   change: (m: LiveMigrationRecord) => LiveMigrationRecord | undefined,
 ): Promise<LiveMigrationRecord> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await requireMigration(store, groupId, migrationId);
-    const next = change(current);
-    if (next === undefined) return current;
-    if (await store.liveMigrations.saveMigration(next, current.revision)) return next;
-    if (attempt >= 4) throw new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the live migration kept changing', [migrationId]);
-  }
+  return saveByRevision(
+    () => requireMigration(store, groupId, migrationId),
+    change,
+    (next, expected) => store.liveMigrations.saveMigration(next, expected),
+    () => new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the live migration kept changing', [migrationId]),
+  );
 }
 
 /** The org's migrations still running (for the rules that protect them), oldest first. */
