@@ -32,11 +32,7 @@ type Env struct {
 func Load(t testing.TB) Env {
 	t.Helper()
 	get := func(name string) string {
-		value := os.Getenv(name)
-		if value == "" {
-			t.Fatalf("%s is not set: run the suite through npm test (test/compat/goSdk.test.ts), or see test/compat/README.md", name)
-		}
-		return value
+		return required(t, name, "run the suite through npm test (test/compat/goSdk.test.ts), or see test/compat/README.md")
 	}
 	return Env{
 		BaseURL:  get("PUSHLINK_COMPAT_BASE_URL"),
@@ -67,11 +63,7 @@ type Migration struct {
 func LoadMigration(t testing.TB) Migration {
 	t.Helper()
 	get := func(name string) string {
-		value := os.Getenv(name)
-		if value == "" {
-			t.Fatalf("%s is not set: the live-migration tests run on the linked pushlink goSdk.test.ts starts for them", name)
-		}
-		return value
+		return required(t, name, "the live-migration tests run on the linked pushlink goSdk.test.ts starts for them")
 	}
 	return Migration{
 		SourceGroupID: get("PUSHLINK_COMPAT_SOURCE_GROUP_ID"),
@@ -95,4 +87,14 @@ func Eventually(t testing.TB, what string, timeout time.Duration, probe func() (
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// required is the environment variable name, failing the test with how to set it when it is not.
+func required(t testing.TB, name, how string) string {
+	t.Helper()
+	value := os.Getenv(name)
+	if value == "" {
+		t.Fatalf("%s is not set: %s", name, how)
+	}
+	return value
 }
