@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import { createCluster, changeCluster, requestDeletion, requireCluster, clusterState } from '../domain/clusters.js';
 import { DomainError } from '../domain/errors.js';
-import { createGroup, deleteGroup, requireGroup } from '../domain/groups.js';
+import { createGroup, deleteGroup } from '../domain/groups.js';
 import { OBJECT_ID_PATTERN } from '../domain/ids.js';
 import { clusterView } from '../routes/views/clusterView.js';
 import { groupView } from '../routes/views/groupView.js';
 import type { StoreLocation } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { print, withStore } from './admin.js';
 
 // `pushlink project …` and `pushlink cluster …`: set up a migration's destination from a script,
@@ -35,12 +36,10 @@ function seconds(text: string | undefined, fallback: number): number {
   return Number(text) * 1000;
 }
 
-/** The project's org, for the domain rules that reach a project through its org. */
-async function projectOrg(location: StoreLocation, projectId: string): Promise<string> {
+/** The project a command names, read in the store the command works on. */
+async function requireProject(store: Store, projectId: string): Promise<void> {
   if (!OBJECT_ID_PATTERN.test(projectId)) throw new DomainError('INVALID_GROUP_ID', `${projectId} is not a project id`, [projectId]);
-  const found = await withStore(location, (store) => store.groups.getGroup(projectId, new Date().toISOString()));
-  if (!found) throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
-  return found.group.orgId;
+  if (!(await store.groups.getGroup(projectId, new Date().toISOString()))) throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
 }
 
 export function registerDestinationCommands(program: Command, shared: Shared): void {
@@ -99,9 +98,11 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
       terminationProtectionEnabled: !!o.terminationProtection,
       ...(o.mdbVersion ? { mongoDBMajorVersion: o.mdbVersion } : {}),
     };
-    await projectOrg(location(o), o.project);
     const now = new Date();
-    const created = await withStore(location(o), (store) => createCluster(store.groups, o.project, body, '2024-10-23', { provisioningMs, deletionMs: 0 }, now));
+    const created = await withStore(location(o), async (store) => {
+      await requireProject(store, o.project);
+      return createCluster(store.groups, o.project, body, '2024-10-23', { provisioningMs, deletionMs: 0 }, now);
+    });
     print({ json: !!o.json }, clusterView(created, '2024-08-05', LINK_BASE, now), `cluster '${created.name}' is being created (IDLE at ${created.readyAt})`);
   });
   withCommon(cluster.command('list').description("a project's clusters").requiredOption('--project <projectId>', 'project id')).action(async (o) => {
@@ -113,10 +114,9 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
   withCommon(
     cluster.command('describe').description('one cluster').requiredOption('--project <projectId>', 'project id').requiredOption('--name <name>', 'cluster name'),
   ).action(async (o) => {
-    const orgId = await projectOrg(location(o), o.project);
     const now = new Date();
     const found = await withStore(location(o), async (store) => {
-      await requireGroup(store.groups, orgId, o.project, now);
+      await requireProject(store, o.project);
       return requireCluster(store.groups, o.project, o.name, now);
     });
     const view = clusterView(found, '2024-08-05', LINK_BASE, now);
