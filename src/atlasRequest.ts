@@ -68,6 +68,8 @@ declare module 'fastify' {
 }
 
 export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRequestHookHandler {
+  // Atlas's documented project bucket, on or off with the server's rate limiting; built once per route.
+  const groupPolicy = { ...ATLAS_GROUP_RATE_LIMIT, enabled: context.config.rateLimit.enabled };
   return async function atlasRequestHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const render = parseRenderOptions(request.query as Record<string, unknown>);
     request.render = render;
@@ -115,8 +117,7 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
       });
     } else if (route.rateLimit === 'group' && route.group) {
       const groupId = request.group.group.id;
-      const policy = { ...ATLAS_GROUP_RATE_LIMIT, enabled: context.config.rateLimit.enabled };
-      await enforceRateLimit(context.store, policy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` });
+      await enforceRateLimit(context.store, groupPolicy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` });
     }
   };
 }
