@@ -7,6 +7,7 @@ import { assertNoRunningImport } from '../domain/liveMigrations.js';
 import { ApiError } from '../http/errors.js';
 import { atlasApiBase } from '../http/links.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
+import { objectBodySchema } from './schemas.js';
 import { clusterView, type ClusterResponseVersion } from './views/clusterView.js';
 
 // Clusters of a project: create in the request versions real clients send (2023-02-01 from the
@@ -48,8 +49,6 @@ interface ClusterParams {
   clusterName: string;
 }
 
-const objectBody = { type: 'object' } as const;
-
 export function clusterRoutes(context: AppContext): FastifyPluginAsync {
   const { store, clock, config } = context;
   const groups = store.groups;
@@ -67,7 +66,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post<{ Body: unknown }>(
       '/groups/:groupId/clusters',
-      { onRequest: atlasRequest(context, WRITE), schema: { body: objectBody } },
+      { onRequest: atlasRequest(context, WRITE), schema: { body: objectBodySchema } },
       async (request, reply) => {
         const now = clock.now();
         const groupId = request.group.group.id;
@@ -85,7 +84,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
 
     app.patch<{ Params: ClusterParams; Body: unknown }>(
       '/groups/:groupId/clusters/:clusterName',
-      { onRequest: atlasRequest(context, WRITE), schema: { body: objectBody } },
+      { onRequest: atlasRequest(context, WRITE), schema: { body: objectBodySchema } },
       async (request) => {
         const now = clock.now();
         await assertNoRunningImport(store, request.group.group.orgId, request.group.group.id, request.params.clusterName, now, config.cutoverWindowMs);

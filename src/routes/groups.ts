@@ -7,6 +7,7 @@ import { OBJECT_ID_PATTERN } from '../domain/ids.js';
 import { ApiError } from '../http/errors.js';
 import { atlasApiBase } from '../http/links.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
+import { objectBodySchema } from './schemas.js';
 import type { GroupWithClusterCount } from '../store/groups.js';
 import { groupView } from './views/groupView.js';
 
@@ -25,8 +26,6 @@ const LIST_OF_ORG: AtlasRouteConfig = { versions: V1, org: 'ORG_MEMBER', allowLi
 const ECHOED_ON_CREATE = new Set(['id', 'clusterCount', 'created', 'links']);
 const SETTABLE = new Set(['name', 'orgId', 'tags', 'withDefaultAlertsSettings']);
 const UPDATABLE = new Set(['name', 'tags', 'withDefaultAlertsSettings']);
-
-const objectBody = { type: 'object' } as const;
 
 /**
  * Refuses attributes a project does not have. `regionUsageRestrictions` is Atlas for Government's:
@@ -57,7 +56,7 @@ export function groupRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post<{ Body: Record<string, unknown>; Querystring: { projectOwnerId?: string } }>(
       '/groups',
-      { onRequest: atlasRequest(context, CREATE), schema: { body: objectBody } },
+      { onRequest: atlasRequest(context, CREATE), schema: { body: objectBodySchema } },
       async (request, reply) => {
         const ownerId = request.query.projectOwnerId;
         // There are no Atlas users in pushlink to own a project: the id is checked, then unused.
@@ -82,7 +81,7 @@ export function groupRoutes(context: AppContext): FastifyPluginAsync {
 
     app.patch<{ Body: Record<string, unknown> }>(
       '/groups/:groupId',
-      { onRequest: atlasRequest(context, CHANGE), schema: { body: objectBody } },
+      { onRequest: atlasRequest(context, CHANGE), schema: { body: objectBodySchema } },
       async (request) => {
         checkAttributes(request.body, UPDATABLE, new Set());
         return groupView(await updateGroup(groups, request.group, request.body as GroupChanges), atlasApiBase(request));

@@ -4,6 +4,7 @@ import { parseLiveMigrationRequest, type LiveMigrationRequestVersion } from '../
 import { changeMigration, createLiveMigration, migrationView, requestCutover, requireMigration } from '../domain/liveMigrations.js';
 import { requireValidation, validateLiveMigration, validationStatus } from '../domain/validations.js';
 import type { ValidationRecord } from '../store/liveMigrations.js';
+import { objectBodySchema } from './schemas.js';
 
 // Cloud Migration Service, group-scoped: validate a push live migration and read the validation.
 // Organization Owner, the project's rate-limit bucket (Atlas's GROUP scope for these operations).
@@ -46,7 +47,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Body: unknown }>(
       '/groups/:groupId/liveMigrations/validate',
-      { onRequest: atlasRequest(context, VALIDATE), schema: { body: { type: 'object' } } },
+      { onRequest: atlasRequest(context, VALIDATE), schema: { body: objectBodySchema } },
       async (request) => {
         const now = clock.now();
         const group = request.group.group;
@@ -60,7 +61,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
 
     app.post<{ Body: unknown }>(
       '/groups/:groupId/liveMigrations',
-      { onRequest: atlasRequest(context, CREATE), schema: { body: { type: 'object' } } },
+      { onRequest: atlasRequest(context, CREATE), schema: { body: objectBodySchema } },
       async (request, reply) => {
         const now = clock.now();
         const group = request.group.group;

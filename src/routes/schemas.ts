@@ -98,3 +98,9 @@ export const migrationLinkStatusSchema = {
   required: ['status'],
   properties: { status: { type: 'string', enum: ['SYNCED', 'NOT_SYNCED'] }, reason: { type: 'string' } },
 } as const;
+
+/**
+ * A body that is a JSON object, whatever it holds: for operations whose attributes the domain
+ * checks per resource version (projects, clusters, live migrations), naming each refusal.
+ */
+export const objectBodySchema = { type: 'object' } as const;
