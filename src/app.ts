@@ -9,7 +9,7 @@ import { drainBeforeClose } from './http/drain.js';
 import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './http/errors.js';
 import { answerClientError, answerUnmetExpectations } from './http/nodeAnswers.js';
 import { checkHost } from './http/publicOrigin.js';
-import type { RenderOptions } from './http/render.js';
+import type { RenderOptions } from './http/renderOptions.js';
 import { sendSecurityHeaders } from './http/securityHeaders.js';
 import { REQUEST_JSON_CONTENT_TYPE } from './http/versioning.js';
 import { requestIdFor } from './observability/logging.js';

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js';
+import { ConfigError } from './configError.js';
+import type { TlsSetting } from './tls/serverTls.js';
 import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
@@ -9,7 +11,6 @@ import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 export type ServerRole = 'atlas' | 'source' | 'both';
 
 /** Where the server's certificate comes from: files the operator made, or a local CA in the data dir. */
-export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
 
 /** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -91,13 +92,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
 };
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];

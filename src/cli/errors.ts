@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { DomainError } from '../domain/errors.js';
 import { NoStoreError } from '../store/open.js';
 import { StoreUnavailableError } from '../store/store.js';
