@@ -3,12 +3,11 @@ import { BoundedCache } from '../boundedCache.js';
 import { compileStoredAccessList, type AccessList } from '../domain/accessList.js';
 import type { OrgRole, Store } from '../store/store.js';
 import { ApiError } from '../http/errors.js';
+import { digestChallenge, parseDigestAuthorization } from '../httpDigest.js';
 import {
   checkDigestShape,
-  digestChallenge,
   digestResponseMatches,
   mintNonce,
-  parseDigestAuthorization,
   type DigestRefusal,
 } from './digest.js';
 import { AccessTokenRefused, AccessTokens, type AccessTokenRefusal } from './oauth.js';

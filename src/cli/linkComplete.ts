@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeLinkToken } from '../domain/links.js';
-import { digestHa1 } from '../domain/secrets.js';
+import { digestHa1 } from '../httpDigest.js';
 import { digestCall, describeAtlasAnswer, type AtlasEndpoint } from '../sync/atlasClient.js';
 import { readTrustedCa, TrustedCaError } from '../tls/trust.js';
 import { BOOTSTRAP_FILE_NAME } from './bootstrapFile.js';
