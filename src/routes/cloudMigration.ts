@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { availableProjects } from '../domain/inventory.js';
 import { assertNoActiveMigrationUsesLink } from '../domain/liveMigrations.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';

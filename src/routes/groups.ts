@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { authorizeGroupCreation } from '../auth/authorize.js';
 import { DomainError } from '../domain/errors.js';
 import { createGroup, deleteGroup, requireGroupByName, updateGroup, type GroupChanges } from '../domain/groups.js';
