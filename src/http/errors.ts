@@ -208,7 +208,7 @@ const DOMAIN_TO_API: Record<DomainErrorKind, (error: DomainError) => ApiError> =
       fields: [{ field: 'accessListIps', description: e.message }],
     }),
   TOO_MANY_ACCESS_LIST_ENTRIES: (e) =>
-    new ApiError('VALIDATION_ERROR', [`accessListIps has more than ${e.parameters[0]} entries`], {
+    new ApiError('VALIDATION_ERROR', [`accessListIps has more than ${String(e.parameters[0])} entries`], {
       fields: [{ field: 'accessListIps', description: e.message }],
     }),
   // An org the caller cannot see answers like one that does not exist: no existence oracle.
