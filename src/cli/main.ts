@@ -9,6 +9,9 @@ import { AtlasUnreachable } from '../sync/atlasClient.js';
 import * as admin from './admin.js';
 import { registerDestinationCommands } from './destinations.js';
 import { registerMigrationCommands } from './liveMigrations.js';
+import { AdminCallError } from './adminClient.js';
+import { NoAdminFileError } from './adminFile.js';
+import { registerControlCommands } from './controls.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
@@ -69,6 +72,9 @@ program
   .option('--migration-sync <seconds>', 'source side: how long a migration takes to be ready for cutover (default 15)')
   .option('--migration-cutover <seconds>', 'source side: how long a migration takes from cutover to COMPLETE (default 5)')
   .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
+  .option('--clock <wall|controllable>', 'controllable: pushlink clock advance moves every timer on (env PUSHLINK_CLOCK; default wall)')
+  .option('--clock-rate <n>', 'run a controllable clock n times as fast as the wall clock (env PUSHLINK_CLOCK_RATE)')
+  .option('--faults <file>', 'fault rules to start with, YAML or JSON (env PUSHLINK_FAULTS; see the README)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
   .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
   .action(async (options: ServeOptions) => {
@@ -276,6 +282,7 @@ program
 
 registerDestinationCommands(program, { location: storeLocation, dataDirOption, databaseUrlOption, jsonOption });
 registerMigrationCommands(program, { location: storeLocation, dataDirOption, databaseUrlOption, jsonOption });
+registerControlCommands(program, { dataDirOption, jsonOption });
 
 const token = program.command('token').description('link-tokens');
 token
@@ -303,7 +310,9 @@ try {
     error instanceof LinkCommandError ||
     error instanceof AtlasUnreachable ||
     error instanceof StoreUnavailableError ||
-    error instanceof NoStoreError
+    error instanceof NoStoreError ||
+    error instanceof AdminCallError ||
+    error instanceof NoAdminFileError
   ) {
     process.stderr.write(`pushlink: ${error.message}\n`);
     process.exit(1);

@@ -2,6 +2,7 @@ import type { LiveMigrationRecord } from '../store/liveMigrations.js';
 import type { Store } from '../store/store.js';
 import { saveByRevision } from './compareAndSet.js';
 import { DomainError } from './errors.js';
+import { shapeReport, type FaultRule } from './faults.js';
 import { newObjectId } from './ids.js';
 import type { LiveMigrationRequest } from './liveMigrationRequest.js';
 import { isActive, migrationStatus } from './migrationStatus.js';
@@ -166,10 +167,26 @@ export function agentJobView(m: LiveMigrationRecord) {
   };
 }
 
-/** A migration host's report on one of the org's jobs; the job's log line when its status moved. */
-export async function reportProgress(store: Store, orgId: string, jobId: string, report: MigrationReport, now: Date, cutoverWindowMs: number) {
+/**
+ * A migration host's report on one of the org's jobs, as the liveMigration fault rules shape it
+ * (a phase it fails at, a lag pinned); `faultRuleId` names the rule that reshaped it.
+ */
+export async function reportProgress(
+  store: Store,
+  orgId: string,
+  jobId: string,
+  report: MigrationReport,
+  now: Date,
+  cutoverWindowMs: number,
+  faultRules: readonly FaultRule[] = [],
+) {
   const job = (await store.liveMigrations.listMigrations(orgId)).find((m) => m.id === jobId);
   if (!job) throw new DomainError('LIVE_MIGRATION_NOT_FOUND', `no live migration ${jobId}`, [`Live migration with id ${jobId}`]);
-  const saved = await changeMigration(store, job.groupId, jobId, (current) => applyReport(current, report, now, cutoverWindowMs));
-  return { before: job, after: saved };
+  let faultRuleId: string | undefined;
+  const saved = await changeMigration(store, job.groupId, jobId, (current) => {
+    const shaped = shapeReport(faultRules, current, report);
+    faultRuleId = shaped.ruleId;
+    return applyReport(current, shaped.report, now, cutoverWindowMs);
+  });
+  return { before: job, after: saved, faultRuleId };
 }
