@@ -21,6 +21,7 @@ import { injectFaults } from './http/faultInjection.js';
 import { adminRoutes } from './routes/admin.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { liveMigrationAgentRoutes } from './routes/liveMigrationAgent.js';
 import { liveMigrationRoutes } from './routes/liveMigrations.js';
@@ -187,6 +188,7 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
     await app.register(clusterRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(eventRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
     await app.register(liveMigrationAgentRoutes(context), { prefix: '/api/private' });
     await app.register(oauthRoutes(context), { prefix: '/api/oauth' });

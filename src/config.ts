@@ -70,6 +70,8 @@ export interface ServerConfig {
   clock: { controllable: boolean; rate: number };
   /** Fault rules to start with (--faults FILE). */
   faults: FaultRule[];
+  /** How long events are kept (--event-retention, days). */
+  eventRetentionMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -101,6 +103,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bootstrapOrgName: 'pushlink',
   clock: { controllable: false, rate: 1 },
   faults: [],
+  eventRetentionMs: 90 * 86_400_000,
 };
 
 export class ConfigError extends Error {
@@ -146,6 +149,7 @@ export interface ServeOptions {
   clock?: string;
   clockRate?: string;
   faults?: string;
+  eventRetention?: string;
 }
 
 export const SOURCE_DEFAULT_PORT = 8081;
@@ -261,11 +265,13 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
 
   const clock = resolveClock(pick(options.clock, 'PUSHLINK_CLOCK'), pick(options.clockRate, 'PUSHLINK_CLOCK_RATE'));
   const faultsFile = pick(options.faults, 'PUSHLINK_FAULTS');
+  const retentionText = pick(options.eventRetention, 'PUSHLINK_EVENT_RETENTION');
 
   return {
     ...DEFAULT_CONFIG,
     clock,
     faults: faultsFile === undefined ? [] : readFaultFile(faultsFile),
+    eventRetentionMs: retentionText ? integer('--event-retention', retentionText, 1, 3650) * 86_400_000 : DEFAULT_CONFIG.eventRetentionMs,
     role,
     host,
     port,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { actorOf } from '../http/actor.js';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
 import { activeMigrations, agentJobView, reportProgress, type MigrationReport } from '../domain/liveMigrations.js';
 
@@ -33,7 +34,7 @@ export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsyn
       { onRequest, schema: { body: reportSchema } },
       async (request, reply) => {
         const { before, after, faultRuleId } = await reportProgress(
-          store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs, faults.migrationRules(),
+          store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs, faults.migrationRules(), actorOf(request),
         );
         if (faultRuleId !== undefined) {
           metrics.faultInjected('atlas', 'liveMigration', 'migration');
