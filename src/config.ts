@@ -5,6 +5,8 @@ import { MAX_CLOCK_RATE } from './domain/clock.js';
 import { FaultRuleError, parseFaultFile, type FaultRule } from './domain/faults.js';
 import { newObjectId } from './domain/ids.js';
 import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js';
+import { ConfigError } from './configError.js';
+import type { TlsSetting } from './tls/serverTls.js';
 import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
@@ -14,7 +16,6 @@ import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 export type ServerRole = 'atlas' | 'source' | 'both';
 
 /** Where the server's certificate comes from: files the operator made, or a local CA in the data dir. */
-export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
 
 /** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -105,13 +106,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   faults: [],
   eventRetentionMs: 90 * 86_400_000,
 };
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];

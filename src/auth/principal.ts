@@ -4,12 +4,11 @@ import { compileStoredAccessList, type AccessList } from '../domain/accessList.j
 import type { OrgRole, Store } from '../store/store.js';
 import { wallClock, type Clock } from '../domain/clock.js';
 import { ApiError } from '../http/errors.js';
+import { digestChallenge, parseDigestAuthorization } from '../httpDigest.js';
 import {
   checkDigestShape,
-  digestChallenge,
   digestResponseMatches,
   mintNonce,
-  parseDigestAuthorization,
   type DigestRefusal,
 } from './digest.js';
 import { AccessTokenRefused, AccessTokens, type AccessTokenRefusal } from './oauth.js';

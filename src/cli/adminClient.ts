@@ -2,16 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { readAdminFile } from './adminFile.js';
+import { CliError } from './errors.js';
 
 // How `pushlink fault …` and `pushlink clock …` reach the server running on a data dir: the URL
 // and admin token in its admin.json (never on the command line), over its own TLS when it has it.
 
-export class AdminCallError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AdminCallError';
-  }
-}
+export class AdminCallError extends CliError {}
 
 export async function adminCall(dataDir: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const admin = readAdminFile(dataDir);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomically } from '../files.js';
+import { CliError } from './errors.js';
 
 // admin.json: how the local administrator reaches a running server's own controls (faults, the
 // clock): its URL and a token made fresh at each start. Readable by its owner only, like
@@ -33,10 +34,9 @@ export function removeAdminFile(dataDir: string, token: string): void {
   }
 }
 
-export class NoAdminFileError extends Error {
+export class NoAdminFileError extends CliError {
   constructor(dataDir: string) {
     super(`no running pushlink server found for ${dataDir} (no ${ADMIN_FILE_NAME}); start one with pushlink serve --data-dir ${dataDir}`);
-    this.name = 'NoAdminFileError';
   }
 }
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, buildMetricsApp } from '../app.js';
-import { ConfigError, type ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
 import { loggerOptions } from '../observability/logging.js';
 import { Metrics } from '../observability/metrics.js';

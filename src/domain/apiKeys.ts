@@ -5,7 +5,8 @@ import { DomainError } from './errors.js';
 import { newObjectId, newPrivateApiKey, newPublicApiKey } from './ids.js';
 import { requireOrg } from './orgs.js';
 import { parseOrgRoles } from './roles.js';
-import { digestHa1, maskPrivateKey, privateKeyHint } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { maskPrivateKey, privateKeyHint } from './secrets.js';
 
 export interface NewApiKey {
   record: ApiKeyRecord;

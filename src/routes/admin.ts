@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest, FastifyReply } from 'fastify';
-import type { AppContext } from '../atlasRequest.js';
+import type { AppContext } from './atlasRequest.js';
 import { isLocalAdmin } from '../auth/localAdmin.js';
 import { assertAccessListAllows, authorizeOrg } from '../auth/authorize.js';
 import { ClockError, parseDuration } from '../domain/clock.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { availableProjects } from '../domain/inventory.js';
 import { assertNoActiveMigrationUsesLink } from '../domain/liveMigrations.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';

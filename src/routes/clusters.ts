@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import type { ClusterRequestVersion } from '../domain/clusterRequest.js';
 import { changeCluster, createCluster, requestDeletion, requireCluster, updateClusterSpec, type ClusterTimings } from '../domain/clusters.js';
 import { DomainError } from '../domain/errors.js';

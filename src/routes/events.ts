@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { ApiError } from '../http/errors.js';
 import { atlasApiBase } from '../http/links.js';
 import { pageOf, parsePageRequest } from '../http/pagination.js';

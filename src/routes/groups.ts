@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { authorizeGroupCreation } from '../auth/authorize.js';
 import { DomainError } from '../domain/errors.js';
 import { createGroup, deleteGroup, requireGroupByName, updateGroup, type GroupChanges } from '../domain/groups.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { activeMigrations, agentJobView, reportProgress, type MigrationReport } from '../domain/liveMigrations.js';
 
 // pushlink's private endpoints where the source side's migration host picks up the org's running

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { receiveInventory, withdrawInventory } from '../domain/inventory.js';
 import { failMigrationsOfWithdrawnLink } from '../domain/liveMigrations.js';
 import type { AvailableProject } from '../store/store.js';

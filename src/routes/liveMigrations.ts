@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../http/actor.js';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { parseLiveMigrationRequest, type LiveMigrationRequestVersion } from '../domain/liveMigrationRequest.js';
 import { changeMigration, createLiveMigration, migrationView, requestCutover, requireMigration } from '../domain/liveMigrations.js';
 import { requireValidation, validateLiveMigration, validationStatus } from '../domain/validations.js';

@@ -1,16 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { adminCall, AdminCallError } from './adminClient.js';
+import { adminCall, AdminCallError } from '../adminClient.js';
+import { dataDirOption, jsonOption } from '../options.js';
 
 // `pushlink fault add|list|clear` and `pushlink clock show|advance`: the running server's own
 // controls for testing a client's error handling, through its admin endpoint (adminClient.ts).
-
-interface Shared {
-  dataDirOption: () => Option;
-  jsonOption: () => Option;
-}
 
 interface FaultAddOptions {
   dataDir: string;
@@ -86,7 +82,8 @@ function describeRule(r: RuleView): string {
   return `${r.id}  ${what.trim()}${counts}`;
 }
 
-export function registerControlCommands(program: Command, shared: Shared): void {
+export function registerControlCommands(program: Command): void {
+  const shared = { dataDirOption, jsonOption };
   const fault = program.command('fault').description("a running server's fault rules (see the README: testing your client's error handling)");
   fault
     .command('add')
