@@ -14,9 +14,13 @@ import { requestIdFor } from './observability/logging.js';
 import { Metrics } from './observability/metrics.js';
 import { observeRequests } from './observability/requestHooks.js';
 import { observeStores } from './observability/storeHooks.js';
-import { wallClock, type Clock } from './domain/clock.js';
+import { ControllableClock, wallClock, type Clock } from './domain/clock.js';
+import { FaultInjector } from './domain/faultInjector.js';
+import { injectFaults } from './http/faultInjection.js';
+import { adminRoutes } from './routes/admin.js';
 import { cloudMigrationRoutes } from './routes/cloudMigration.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { liveMigrationAgentRoutes } from './routes/liveMigrationAgent.js';
 import { liveMigrationRoutes } from './routes/liveMigrations.js';
@@ -28,6 +32,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { probeRoutes } from './routes/probes.js';
 import { decorateAtlasRequests, type AppContext } from './routes/atlasRequest.js';
 import type { Store } from './store/store.js';
+import type { FaultAction } from './domain/faults.js';
 import { LinkSyncer } from './sync/linkSyncer.js';
 import { MigrationAgent } from './sync/migrationAgent.js';
 import { answerPlainHttpOnHttpsPort } from './tls/plainHttp.js';
@@ -52,8 +57,12 @@ export interface BuildAppOptions {
   metrics?: Metrics;
   /** Serve GET /metrics on this app (false when a separate metrics listener serves it). */
   serveMetrics?: boolean;
-  /** What "now" is for time-dependent rules (cluster phases); the wall clock when not given. */
+  /** What "now" is for time-dependent rules; from config.clock when not given (the wall clock by default). */
   clock?: Clock;
+  /** The fault rules; config.faults when not given. */
+  faults?: FaultInjector;
+  /** SHA-256 of the local admin token `serve` writes to admin.json; no local admin when not given. */
+  adminTokenHash?: Buffer;
 }
 
 declare module 'fastify' {
@@ -64,13 +73,18 @@ declare module 'fastify' {
     atlasBaseUrl: URL | undefined;
     /** The CA certificates the source side trusts for an https Atlas (--atlas-ca, or role both's own CA). */
     atlasCa: string[] | undefined;
+    /** The clock every time-dependent rule of this app reads. */
+    clock: Clock;
   }
 }
 
-async function makeContext(config: ServerConfig, store: Store, metrics: Metrics, clock: Clock): Promise<AppContext> {
-  const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds);
-  const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs });
-  return { config, store, authenticator, accessTokens, metrics, clock };
+type SharedContext = Pick<AppContext, 'config' | 'metrics' | 'clock' | 'faults' | 'controllableClock' | 'adminTokenHash'>;
+
+async function makeContext(shared: SharedContext, store: Store): Promise<AppContext> {
+  const { config, clock } = shared;
+  const accessTokens = await AccessTokens.create(store, config.accessTokenTtlSeconds, clock);
+  const authenticator = await Authenticator.create(store, accessTokens, { nonceTtlMs: config.nonceTtlMs, clock });
+  return { ...shared, store, authenticator, accessTokens };
 }
 
 export async function buildApp(config: ServerConfig, store: Store, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -78,7 +92,16 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   const sourceStore = config.role === 'source' ? store : config.role === 'both' ? options.sourceStore : undefined;
   if (config.role === 'both' && !sourceStore) throw new Error('role both needs a source store');
   const metrics = options.metrics ?? new Metrics();
-  const clock = options.clock ?? wallClock;
+  const clock = options.clock ?? (config.clock.controllable ? new ControllableClock(config.clock.rate) : wallClock);
+  const faults = options.faults ?? new FaultInjector(config.faults);
+  const shared: SharedContext = {
+    config,
+    metrics,
+    clock,
+    faults,
+    controllableClock: clock instanceof ControllableClock ? clock : undefined,
+    adminTokenHash: options.adminTokenHash,
+  };
 
   // Fastify types an HTTPS instance apart from an HTTP one; everything here uses what both share.
   // requireHostHeader off: Node would answer a missing Host with an empty 400; checkHost answers it.
@@ -111,30 +134,41 @@ export async function buildApp(config: ServerConfig, store: Store, options: Buil
   app.addHook('onRequest', checkHost);
   observeStores(app, sourceStore && sourceStore !== store ? [store, sourceStore] : [store], metrics);
 
+  injectFaults(app, faults, metrics);
+  const context = await makeContext(shared, store);
+  await app.register(adminRoutes(context), { prefix: '/api/private' });
   if (servesAtlas) {
-    const context = await makeContext(config, store, metrics, clock);
     await app.register(orgRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(groupRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(clusterRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(cloudMigrationRoutes(context), { prefix: '/api/atlas/v2' });
+    await app.register(eventRoutes(context), { prefix: '/api/atlas/v2' });
     await app.register(liveMigrationInventoryRoutes(context), { prefix: '/api/private' });
     await app.register(liveMigrationAgentRoutes(context), { prefix: '/api/private' });
     await app.register(oauthRoutes(context), { prefix: '/api/oauth' });
   }
 
+  app.decorate('clock', clock);
   app.decorate('atlasBaseUrl', config.atlasUrl);
   app.decorate('atlasCa', config.atlasCa);
   app.decorate('linkSyncer', null);
   if (sourceStore) {
-    const sourceContext = await makeContext(config, sourceStore, metrics, clock);
+    const sourceContext = sourceStore === store ? context : await makeContext(shared, sourceStore);
+    const sourceFaults = {
+      injector: faults,
+      observe: (action: FaultAction, path: string) => {
+        metrics.faultInjected('source', action.route, action.error ? 'error' : 'latency');
+        app.log.warn({ faultRule: action.ruleId, path, latencyMs: action.latencyMs, status: action.error?.status }, 'injected fault into a call to Atlas');
+      },
+    };
     const atlasEndpoint = () => {
       if (!app.atlasBaseUrl) throw new Error('the Atlas URL is not known yet');
-      return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs, ...(app.atlasCa ? { ca: app.atlasCa } : {}) };
+      return { baseUrl: app.atlasBaseUrl, timeoutMs: config.syncTimeoutMs, faults: sourceFaults, ...(app.atlasCa ? { ca: app.atlasCa } : {}) };
     };
     const syncer = new LinkSyncer(sourceStore, atlasEndpoint, app.log, config.syncIntervalMs);
     app.linkSyncer = syncer;
-    const agent = new MigrationAgent(sourceStore, atlasEndpoint, app.log, config.migrationPollMs, { syncMs: config.migrationSyncMs, cutoverMs: config.migrationCutoverMs });
+    const agent = new MigrationAgent(sourceStore, atlasEndpoint, app.log, config.migrationPollMs, { syncMs: config.migrationSyncMs, cutoverMs: config.migrationCutoverMs }, clock);
     app.addHook('onReady', async () => agent.start());
     app.addHook('onClose', async () => agent.stop());
     await app.register(liveExportRoutes(sourceContext, syncer), { prefix: '/api/public/v1.0' });

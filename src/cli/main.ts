@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerControlCommands } from './commands/controls.js';
 import { registerDestinationCommands } from './commands/destinations.js';
 import { registerLinkCommands } from './commands/link.js';
 import { registerMigrationCommands } from './commands/liveMigrations.js';
@@ -28,6 +29,7 @@ registerSourceCommands(program);
 registerLinkCommands(program);
 registerDestinationCommands(program);
 registerMigrationCommands(program);
+registerControlCommands(program);
 registerTokenCommands(program);
 
 try {

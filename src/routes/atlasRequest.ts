@@ -3,7 +3,8 @@ import type { ServerConfig } from '../config.js';
 import type { AccessTokens } from '../auth/oauth.js';
 import type { Authenticator, Principal } from '../auth/principal.js';
 import { assertAccessListAllows, authorizeGroup, authorizeOrg, type GroupRequirement, type OrgRequirement } from '../auth/authorize.js';
-import type { Clock } from '../domain/clock.js';
+import type { Clock, ControllableClock } from '../domain/clock.js';
+import type { FaultInjector } from '../domain/faultInjector.js';
 import { requireGroup } from '../domain/groups.js';
 import type { GroupWithClusterCount } from '../store/groups.js';
 import { ApiError } from '../http/errors.js';
@@ -56,6 +57,12 @@ export interface AppContext {
   accessTokens: AccessTokens;
   metrics: Metrics;
   clock: Clock;
+  /** The fault rules this server runs with (--faults, the admin endpoint). */
+  faults: FaultInjector;
+  /** `clock` when it can be moved (--clock controllable, --clock-rate); undefined on the wall clock. */
+  controllableClock: ControllableClock | undefined;
+  /** SHA-256 of the local admin's token (admin.json); undefined: no local admin. */
+  adminTokenHash: Buffer | undefined;
 }
 
 declare module 'fastify' {
@@ -123,10 +130,10 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
       await enforceRateLimit(context.store, context.config.rateLimit, reply, {
         bucket: `org:${orgId}:cloudMigration`,
         resource: `api/atlas/v2/orgs/${orgId}/liveMigrations`,
-      });
+      }, context.clock.now().getTime());
     } else if (route.rateLimit === 'group' && route.group) {
       const groupId = request.group.group.id;
-      await enforceRateLimit(context.store, groupPolicy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` });
+      await enforceRateLimit(context.store, groupPolicy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` }, context.clock.now().getTime());
     }
   };
 }

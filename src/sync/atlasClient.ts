@@ -1,6 +1,10 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultInjector } from '../domain/faultInjector.js';
+import type { FaultAction } from '../domain/faults.js';
+import { injectedApiError } from '../http/faultInjection.js';
 import { DIGEST_REALM, digestAuthorization, parseDigestChallenge } from '../httpDigest.js';
 
 // The source side's client for the Atlas side: HTTP Digest with the link key's HA1 (as a digest
@@ -19,6 +23,8 @@ export interface AtlasEndpoint {
    * server's is --atlas-ca, `link complete`'s --ca). Default --atlas-ca.
    */
   caOption?: string;
+  /** Fault rules with target `source` (--faults): calls they hit get the injected answer instead of Atlas's. */
+  faults?: { injector: FaultInjector; observe: (action: FaultAction, path: string) => void };
 }
 
 export interface DigestIdentity {
@@ -96,6 +102,8 @@ export async function digestCall(
   identity: DigestIdentity,
   request: { method: string; path: string; body?: string },
 ): Promise<AtlasResponse> {
+  const injected = endpoint.faults && (await injectedAnswer(endpoint.faults, request));
+  if (injected) return injected;
   const signal = AbortSignal.timeout(endpoint.timeoutMs);
   try {
     const first = await send(endpoint, request, signal);
@@ -132,6 +140,19 @@ export async function digestCall(
     }
     throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${why}`);
   }
+}
+
+/** A source-target fault's answer to `request` (after its latency), or undefined to call Atlas. */
+async function injectedAnswer(faults: NonNullable<AtlasEndpoint['faults']>, request: { method: string; path: string }): Promise<AtlasResponse | undefined> {
+  const path = request.path.split('?', 1)[0]!;
+  const action = faults.injector.forCall({ target: 'source', method: request.method, path });
+  if (!action) return undefined;
+  faults.observe(action, path);
+  if (action.latencyMs > 0) await sleep(action.latencyMs);
+  if (!action.error) return undefined;
+  const error = injectedApiError(action.error, path);
+  const headers: http.IncomingHttpHeaders = { 'content-type': 'application/json', 'x-error-code': error.errorCode, ...error.headers };
+  return { status: error.status, headers, body: JSON.stringify(error.body()) };
 }
 
 /** "401 UNEXPECTED_ERROR: You are not authorized for this resource." from an ApiError answer. */

@@ -36,6 +36,10 @@ export function registerServeCommand(program: Command): void {
     .option('--migration-sync <seconds>', 'source side: how long a migration takes to be ready for cutover (default 15)')
     .option('--migration-cutover <seconds>', 'source side: how long a migration takes from cutover to COMPLETE (default 5)')
     .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
+    .option('--clock <wall|controllable>', 'controllable: pushlink clock advance moves every timer on (env PUSHLINK_CLOCK; default wall)')
+    .option('--clock-rate <n>', 'run a controllable clock n times as fast as the wall clock (env PUSHLINK_CLOCK_RATE)')
+    .option('--faults <file>', 'fault rules to start with, YAML or JSON (env PUSHLINK_FAULTS; see the README)')
+    .option('--event-retention <days>', 'how long the events API keeps events (env PUSHLINK_EVENT_RETENTION; default 90)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
     .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
     .action(async (options: ServeOptions) => {
