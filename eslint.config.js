@@ -2,13 +2,20 @@
 // does not follow (each says why). `npm run lint` runs it with the import rules of
 // .dependency-cruiser.cjs; `npm test` runs lint first.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data*/', 'eslint.config.js', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/', 'node_modules/', 'data*/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    // Plain JavaScript (this file, build scripts): Node's globals, no type information.
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's describe/it return promises the runner itself awaits.
