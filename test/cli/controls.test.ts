@@ -89,6 +89,22 @@ describe('pushlink fault, clock and events (real process)', async () => {
     assert.match(bad.stderr, /^pushlink: INVALID_FAULT_RULE: fault.errorCode: is required with status 418\n$/);
   });
 
+  it("lets an org owner add a rule for their org with curl --digest (whose first request has an empty body)", { skip: !curl && 'curl is not installed' }, async () => {
+    const added = await runCurl([
+      '--digest',
+      '--user',
+      `${boot.apiKey.publicKey}:${boot.apiKey.privateKey}`,
+      '--header',
+      'Content-Type: application/json',
+      '--data',
+      '{"route":"GET /api/atlas/v2/groups","status":503}',
+      `${server.url}/api/private/pushlink/orgs/${boot.orgId}/faults`,
+    ]);
+    assert.equal(added.status, 201, added.body);
+    assert.equal(JSON.parse(added.body).orgId, boot.orgId);
+    assert.deepEqual(await cli('fault', 'clear'), { removed: 1 });
+  });
+
   it('moves the clock on, and the events show the run with their actors', async () => {
     const before = await cli('clock', 'show');
     assert.equal(before.controllable, true);
