@@ -1,4 +1,6 @@
-import type { Org, ServiceAccountRecord, Store } from '../store/store.js';
+import type { Org } from '../store/orgs.js';
+import type { ServiceAccountRecord } from '../store/serviceAccounts.js';
+import type { Store } from '../store/store.js';
 import { mintApiKey } from './apiKeys.js';
 import { newClientId, newClientSecret, newObjectId } from './ids.js';
 import { hashClientSecret } from './secrets.js';
@@ -27,7 +29,7 @@ export async function bootstrapIfEmpty(
 ): Promise<BootstrapCredentials | undefined> {
   // Under the store's bootstrap lock, so of several instances starting at once on one empty
   // database exactly one bootstraps; the others then count its org and do nothing.
-  return store.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, options));
+  return store.orgs.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, options));
 }
 
 async function bootstrapUnlocked(
@@ -37,7 +39,7 @@ async function bootstrapUnlocked(
   options: { serviceAccount?: boolean; now?: Date },
 ): Promise<BootstrapCredentials | undefined> {
   const now = options.now ?? new Date();
-  if ((await store.countOrgs()) > 0) return undefined;
+  if ((await store.orgs.countOrgs()) > 0) return undefined;
   const org: Org = { id: newObjectId(now), name: orgName, createdAt: now.toISOString() };
   const key = mintApiKey({
     orgId: org.id,
@@ -67,6 +69,6 @@ async function bootstrapUnlocked(
     credentials.serviceAccount = { clientId: account.clientId, clientSecret };
   }
   await persist(credentials);
-  await store.insertBootstrap(org, key.record, account);
+  await store.orgs.insertBootstrap(org, key.record, account);
   return credentials;
 }
