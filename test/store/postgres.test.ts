@@ -15,28 +15,12 @@ import { StoreUnavailableError } from '../../src/store/store.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
 import { startServer } from '../helpers/server.js';
-import { storeContract } from './contract.js';
 
-// The PostgreSQL back end: the store contract, then what only matters with several instances on
-// one database (each PostgresStore below stands for one pushlink process: its own pool).
+// The PostgreSQL back end's own behaviour (its contract is in the aggregates' files): what only
+// matters with several instances on one database (each PostgresStore below stands for one
+// pushlink process: its own pool).
 
 const skip = await postgresUnavailableReason();
-
-const databases = new Map<object, TestDatabase>();
-storeContract(
-  'postgres',
-  async () => {
-    const database = await createTestDatabase();
-    const store = await PostgresStore.open(database.url);
-    databases.set(store, database);
-    return store;
-  },
-  async (store) => {
-    await store.close();
-    await databases.get(store)!.drop();
-  },
-  { skip },
-);
 
 describe('PostgresStore with several instances on one database', { skip }, () => {
   let database: TestDatabase;

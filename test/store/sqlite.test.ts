@@ -9,22 +9,6 @@ import { SqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { injectFsyncFailure } from '../helpers/fsync.js';
 import { tempDir } from '../helpers/server.js';
-import { storeContract } from './contract.js';
-
-const dirs = new Map<object, string>();
-storeContract(
-  'sqlite',
-  async () => {
-    const dir = tempDir();
-    const store = SqliteStore.open(dir);
-    dirs.set(store, dir);
-    return store;
-  },
-  async (store) => {
-    await store.close();
-    fs.rmSync(dirs.get(store)!, { recursive: true, force: true });
-  },
-);
 
 describe('SqliteStore specifics', () => {
   it('uses WAL and acknowledges a write only after an fsync of the WAL that followed its commit', async () => {
