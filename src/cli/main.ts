@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, SOURCE_DEFAULT_DATA_DIR, parseDatabaseUrl, resolveServeConfig, type ServeOptions } from '../config.js';
@@ -18,8 +19,12 @@ import type { SourceDeployment } from '../store/store.js';
 
 // The `pushlink` command: the server and the admin commands that work on its store.
 
+/** package.json's version, read next to dist/ (the bin is dist/src/cli/main.js) as after an install. */
+const VERSION = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command('pushlink')
   .description('An Atlas-compatible server for MongoDB live-migration links')
+  .version(VERSION, '-V, --version', 'print the pushlink version')
   .showHelpAfterError()
   .exitOverride((error) => {
     process.exit(error.exitCode);
@@ -305,7 +310,9 @@ try {
     error instanceof StoreUnavailableError ||
     error instanceof NoStoreError
   ) {
-    process.stderr.write(`pushlink: ${error.message}\n`);
+    // With --json a script reads JSON whatever happened: the error as an object, still on stderr.
+    if (process.argv.includes('--json')) process.stderr.write(JSON.stringify({ error: { message: error.message, ...(error instanceof DomainError ? { errorCode: error.kind } : {}) } }) + '\n');
+    else process.stderr.write(`pushlink: ${error.message}\n`);
     process.exit(1);
   }
   throw error;
