@@ -61,6 +61,10 @@ export interface ServerConfig {
   logLevel: string;
   logFormat: LogFormat;
   bootstrapOrgName: string;
+  /** `--seed FILE`: orgs, keys and accounts to create on start instead of the random bootstrap. */
+  seedFile?: string;
+  /** `--dev-credentials`: bootstrap with the well-known development credentials (domain/devCredentials.ts). */
+  devCredentials: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -90,6 +94,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
+  devCredentials: false,
 };
 
 export class ConfigError extends Error {
@@ -132,6 +137,8 @@ export interface ServeOptions {
   migrationCutover?: string;
   logLevel?: string;
   logFormat?: string;
+  seed?: string;
+  devCredentials?: boolean;
 }
 
 export const SOURCE_DEFAULT_PORT = 8081;
@@ -245,8 +252,16 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`--log-format is one of ${LOG_FORMATS.join(', ')}`);
 
+  const seedText = pick(options.seed, 'PUSHLINK_SEED');
+  const devText = options.devCredentials ? 'true' : (env.PUSHLINK_DEV_CREDENTIALS ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(devText)) throw new ConfigError(`PUSHLINK_DEV_CREDENTIALS is true or false, got "${devText}"`);
+  const devCredentials = devText === 'true' || devText === '1';
+  if (devCredentials && seedText !== undefined) throw new ConfigError('--seed and --dev-credentials exclude each other (a seed gives its own credentials)');
+
   return {
     ...DEFAULT_CONFIG,
+    ...(seedText !== undefined && seedText !== '' ? { seedFile: path.resolve(seedText) } : {}),
+    devCredentials,
     role,
     host,
     port,

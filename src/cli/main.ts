@@ -11,6 +11,7 @@ import * as admin from './admin.js';
 import { registerDestinationCommands } from './destinations.js';
 import { registerMigrationCommands } from './liveMigrations.js';
 import { LinkCommandError, linkComplete } from './linkComplete.js';
+import { reset } from './reset.js';
 import { serve } from './serve.js';
 import * as source from './source.js';
 import { readTokenArgument } from './tokenArgument.js';
@@ -76,9 +77,25 @@ program
   .option('--token-ttl <seconds>', 'OAuth access token lifetime (default 3600)')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
   .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
+  .option('--seed <file>', 'create the orgs, API keys and service accounts of this YAML/JSON file on start, with its ids and secrets, instead of a random bootstrap (env PUSHLINK_SEED; README, Fixed credentials)')
+  .option('--dev-credentials', 'bootstrap with the well-known development credentials of the README: for development only, never the default (env PUSHLINK_DEV_CREDENTIALS=true)')
+  .addHelpText(
+    'after',
+    '\nEvery option can come from the environment instead: PUSHLINK_ and the option name in capitals with _ for -\n' +
+      '(--sync-interval 5 is PUSHLINK_SYNC_INTERVAL=5); the option wins when both are given.',
+  )
   .action(async (options: ServeOptions) => {
     await serve(resolveServeConfig(options));
   });
+
+program
+  .command('reset')
+  .description("empty a data dir's state (database, bootstrap.json; tls/ is kept) so the next start begins afresh; refuses while a server runs on it")
+  .option('--yes', 'really delete (without it, says what would be deleted)', false)
+  .addOption(dataDirOption())
+  .addOption(databaseUrlOption())
+  .addOption(jsonOption())
+  .action((o) => reset(path.resolve(o.dataDir), { yes: !!o.yes, databaseUrl: o.databaseUrl ?? process.env.PUSHLINK_DATABASE_URL }, { json: !!o.json }));
 
 const org = program.command('org').description('organizations');
 org
