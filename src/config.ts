@@ -1,5 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { MAX_CLOCK_RATE } from './domain/clock.js';
+import { FaultRuleError, parseFaultFile, type FaultRule } from './domain/faults.js';
+import { newObjectId } from './domain/ids.js';
 import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js';
+import { ConfigError } from './configError.js';
+import type { TlsSetting } from './tls/serverTls.js';
 import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
@@ -9,7 +16,6 @@ import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 export type ServerRole = 'atlas' | 'source' | 'both';
 
 /** Where the server's certificate comes from: files the operator made, or a local CA in the data dir. */
-export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
 
 /** json: one JSON object a line; pretty: readable lines (pino-pretty); auto: pretty on a terminal. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -65,6 +71,12 @@ export interface ServerConfig {
   seedFile?: string;
   /** `--dev-credentials`: bootstrap with the well-known development credentials (domain/devCredentials.ts). */
   devCredentials: boolean;
+  /** The wall clock, or one tests can move (--clock controllable) or run faster (--clock-rate). */
+  clock: { controllable: boolean; rate: number };
+  /** Fault rules to start with (--faults FILE). */
+  faults: FaultRule[];
+  /** How long events are kept (--event-retention, days). */
+  eventRetentionMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -95,14 +107,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
   devCredentials: false,
+  clock: { controllable: false, rate: 1 },
+  faults: [],
+  eventRetentionMs: 90 * 86_400_000,
 };
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
@@ -139,6 +147,10 @@ export interface ServeOptions {
   logFormat?: string;
   seed?: string;
   devCredentials?: boolean;
+  clock?: string;
+  clockRate?: string;
+  faults?: string;
+  eventRetention?: string;
 }
 
 export const SOURCE_DEFAULT_PORT = 8081;
@@ -258,10 +270,17 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const devCredentials = devText === 'true' || devText === '1';
   if (devCredentials && seedText !== undefined) throw new ConfigError('--seed and --dev-credentials exclude each other (a seed gives its own credentials)');
 
+  const clock = resolveClock(pick(options.clock, 'PUSHLINK_CLOCK'), pick(options.clockRate, 'PUSHLINK_CLOCK_RATE'));
+  const faultsFile = pick(options.faults, 'PUSHLINK_FAULTS');
+  const retentionText = pick(options.eventRetention, 'PUSHLINK_EVENT_RETENTION');
+
   return {
     ...DEFAULT_CONFIG,
     ...(seedText !== undefined && seedText !== '' ? { seedFile: path.resolve(seedText) } : {}),
     devCredentials,
+    clock,
+    faults: faultsFile === undefined ? [] : readFaultFile(faultsFile),
+    eventRetentionMs: retentionText ? integer('--event-retention', retentionText, 1, 3650) * 86_400_000 : DEFAULT_CONFIG.eventRetentionMs,
     role,
     host,
     port,
@@ -288,6 +307,36 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     logLevel,
     logFormat,
   };
+}
+
+/** `--clock wall|controllable`; `--clock-rate N` runs a controllable clock N times as fast. */
+function resolveClock(mode: string | undefined, rateText: string | undefined): ServerConfig['clock'] {
+  const kind = (mode ?? (rateText !== undefined ? 'controllable' : 'wall')).toLowerCase();
+  if (kind !== 'wall' && kind !== 'controllable') throw new ConfigError(`--clock is wall or controllable, got "${mode}"`);
+  if (rateText === undefined) return { controllable: kind === 'controllable', rate: 1 };
+  if (kind === 'wall') throw new ConfigError('--clock-rate needs a controllable clock (leave out --clock wall)');
+  const rate = Number(rateText);
+  if (!/^\d+(\.\d+)?$/.test(rateText.trim()) || !(rate > 0 && rate <= MAX_CLOCK_RATE)) {
+    throw new ConfigError(`--clock-rate must be a number above 0 and at most ${MAX_CLOCK_RATE}, got "${rateText}"`);
+  }
+  return { controllable: true, rate };
+}
+
+/** `--faults FILE`: YAML or JSON, read and checked at start, so a bad rule is a startup error naming its field. */
+function readFaultFile(file: string): FaultRule[] {
+  let document: unknown;
+  try {
+    document = parseYaml(fs.readFileSync(path.resolve(file), 'utf8'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new ConfigError(`--faults ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message.split('\n', 1)[0]}`);
+  }
+  try {
+    return parseFaultFile(document, () => newObjectId());
+  } catch (error) {
+    if (error instanceof FaultRuleError) throw new ConfigError(`--faults ${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** `--tls self-signed`, or `--tls-cert` with `--tls-key`; neither means plain HTTP. */

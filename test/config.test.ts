@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, resolveServeConfig } from '../src/config.js';
+import { resolveServeConfig } from '../src/config.js';
+import { ConfigError } from '../src/configError.js';
 
 describe('resolveServeConfig: TLS, metrics port, log format', () => {
   it('defaults to plain HTTP, metrics on the API port, log format auto', () => {

@@ -1,15 +1,15 @@
 import crypto from 'node:crypto';
-import { DIGEST_REALM, constantTimeEqual, md5Hex } from '../domain/secrets.js';
+import { constantTimeEqual } from '../domain/secrets.js';
+import { DIGEST_ALGORITHM, DIGEST_REALM, digestResponse, type DigestCredentials } from '../httpDigest.js';
 
-// HTTP Digest (RFC 7616) exactly as Atlas speaks it: MD5, qop="auth", realm "MMS Public API".
+// The server side of HTTP Digest: its nonces and the checks an answer must pass. The protocol
+// itself (wire format, HA1, the response formula) is httpDigest.ts, shared with the client.
 //
 // Nonces are stateless and shared by every instance: 6 bytes of issue time (ms), 6 random bytes
 // and a 12-byte HMAC-SHA256 over both with a key kept in the store, base64 (32 characters, like
 // Atlas's). A nonce that verifies but is older than the TTL is stale (the client is told
 // `stale=true`); one that does not verify is forged. Replays are refused by recording each
 // (nonce, nc) pair in the store until the nonce expires.
-
-export const DIGEST_ALGORITHM = 'MD5';
 
 const TIME_BYTES = 6;
 const RANDOM_BYTES = 6;
@@ -44,64 +44,6 @@ export function checkNonce(key: Buffer, nonce: string, nowMs: number, ttlMs: num
   const issuedAt = nonceIssuedAt(key, nonce);
   if (issuedAt === undefined || issuedAt > nowMs + 5_000) return 'invalid';
   return nowMs - issuedAt > ttlMs ? 'stale' : 'valid';
-}
-
-/**
- * The challenge, byte for byte in Atlas's format. The Go SDK's digest transport splits it on
- * `", "` and rejects any directive besides realm/domain/nonce/opaque/stale/algorithm/qop.
- */
-export function digestChallenge(nonce: string, stale: boolean): string {
-  return `Digest realm="${DIGEST_REALM}", domain="", nonce="${nonce}", algorithm=${DIGEST_ALGORITHM}, qop="auth", stale=${stale}`;
-}
-
-export interface DigestCredentials {
-  username: string;
-  realm: string;
-  nonce: string;
-  uri: string;
-  response: string;
-  algorithm?: string;
-  qop?: string;
-  nc?: string;
-  cnonce?: string;
-  opaque?: string;
-}
-
-const PARAM = /\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s",]+))\s*(,|$)/y;
-const MAX_HEADER_LENGTH = 4096;
-
-/** Parses `Authorization: Digest …`; undefined for anything malformed or duplicated. */
-export function parseDigestAuthorization(header: string): DigestCredentials | undefined {
-  if (header.length > MAX_HEADER_LENGTH || !/^Digest\s+/i.test(header)) return undefined;
-  const params = new Map<string, string>();
-  PARAM.lastIndex = header.indexOf(' ') + 1;
-  while (PARAM.lastIndex < header.length) {
-    const start = PARAM.lastIndex;
-    const match = PARAM.exec(header);
-    if (!match || PARAM.lastIndex === start) return undefined;
-    const name = match[1]!.toLowerCase();
-    if (params.has(name)) return undefined;
-    params.set(name, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!);
-    if (match[4] === '') break;
-  }
-  const username = params.get('username');
-  const realm = params.get('realm');
-  const nonce = params.get('nonce');
-  const uri = params.get('uri');
-  const response = params.get('response');
-  if (!username || realm === undefined || !nonce || !uri || !response) return undefined;
-  const credentials: DigestCredentials = { username, realm, nonce, uri, response };
-  for (const name of ['algorithm', 'qop', 'nc', 'cnonce', 'opaque'] as const) {
-    const value = params.get(name);
-    if (value !== undefined) credentials[name] = value;
-  }
-  return credentials;
-}
-
-/** RFC 7616 §3.4.1 response for MD5 with qop=auth: KD(HA1, nonce:nc:cnonce:qop:H(method:uri)). */
-export function digestResponse(ha1: string, method: string, credentials: DigestCredentials): string {
-  const ha2 = md5Hex(`${method}:${credentials.uri}`);
-  return md5Hex(`${ha1}:${credentials.nonce}:${credentials.nc}:${credentials.cnonce}:${credentials.qop}:${ha2}`);
 }
 
 export type DigestRefusal =

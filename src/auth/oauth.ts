@@ -3,6 +3,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { BoundedCache } from '../boundedCache.js';
 import { verifyClientCredentials } from '../domain/serviceAccounts.js';
 import type { ServiceAccountRecord, Store } from '../store/store.js';
+import { wallClock, type Clock } from '../domain/clock.js';
 
 // OAuth 2.0 client credentials for service accounts, as Atlas issues them: a JWT (so the Go SDK
 // can read `exp` and reuse it), valid one hour, signed HS256 with a key kept in the store so every
@@ -40,14 +41,15 @@ export class AccessTokens {
     private readonly store: Store,
     private readonly key: Uint8Array,
     readonly ttlSeconds: number,
+    private readonly clock: Clock,
   ) {}
 
-  static async create(store: Store, ttlSeconds: number): Promise<AccessTokens> {
+  static async create(store: Store, ttlSeconds: number, clock: Clock = wallClock): Promise<AccessTokens> {
     const key = await store.getOrCreateSecret(SIGNING_KEY_NAME, () => crypto.randomBytes(32));
-    return new AccessTokens(store, new Uint8Array(key), ttlSeconds);
+    return new AccessTokens(store, new Uint8Array(key), ttlSeconds, clock);
   }
 
-  async issue(account: ServiceAccountRecord, nowMs: number = Date.now()): Promise<string> {
+  async issue(account: ServiceAccountRecord, nowMs: number = this.clock.now().getTime()): Promise<string> {
     const issuedAt = Math.floor(nowMs / 1000);
     return new SignJWT({ org: account.orgId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -84,7 +86,7 @@ export class AccessTokens {
   }
 
   /** The service account a bearer token stands for, or AccessTokenRefused saying why not. */
-  async authenticate(token: string, nowMs: number = Date.now()): Promise<ServiceAccountRecord> {
+  async authenticate(token: string, nowMs: number = this.clock.now().getTime()): Promise<ServiceAccountRecord> {
     const claims = this.verified.get(token) ?? (await this.verify(token));
     if (claims.expiresAtMs <= nowMs) throw new AccessTokenRefused('expired_token');
     const { account, revoked } = await this.store.findTokenSubject(claims.clientId, claims.jti);

@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import { BoundedCache } from '../boundedCache.js';
 import { compileStoredAccessList, type AccessList } from '../domain/accessList.js';
 import type { OrgRole, Store } from '../store/store.js';
+import { wallClock, type Clock } from '../domain/clock.js';
 import { ApiError } from '../http/errors.js';
+import { digestChallenge, parseDigestAuthorization } from '../httpDigest.js';
 import {
   checkDigestShape,
-  digestChallenge,
   digestResponseMatches,
   mintNonce,
-  parseDigestAuthorization,
   type DigestRefusal,
 } from './digest.js';
 import { AccessTokenRefused, AccessTokens, type AccessTokenRefusal } from './oauth.js';
@@ -47,6 +47,8 @@ export class AuthenticationFailed extends ApiError {
 
 export interface AuthenticatorOptions {
   nonceTtlMs: number;
+  /** Judges nonce freshness; the wall clock when not given. */
+  clock?: Clock;
 }
 
 const NONCE_KEY_NAME = 'digest-nonce-key';
@@ -67,7 +69,7 @@ export class Authenticator {
     return new Authenticator(store, nonceKey, accessTokens, options);
   }
 
-  challenge(stale = false, nowMs = Date.now()): string {
+  challenge(stale = false, nowMs = (this.options.clock ?? wallClock).now().getTime()): string {
     return digestChallenge(mintNonce(this.nonceKey, nowMs), stale);
   }
 
@@ -97,7 +99,7 @@ export class Authenticator {
   private async authenticateDigest(header: string, request: { method: string; url: string }): Promise<Principal> {
     const credentials = parseDigestAuthorization(header);
     if (!credentials) throw this.refuse('malformed');
-    const nowMs = Date.now();
+    const nowMs = (this.options.clock ?? wallClock).now().getTime();
     const shape = checkDigestShape(credentials, request, this.nonceKey, nowMs, this.options.nonceTtlMs);
     if ('refusal' in shape) throw this.refuse(shape.refusal);
     const key = await this.store.findApiKeyByPublicKey(credentials.username);

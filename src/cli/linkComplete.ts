@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeLinkToken } from '../domain/links.js';
-import { digestHa1 } from '../domain/secrets.js';
+import { digestHa1 } from '../httpDigest.js';
 import { digestCall, describeAtlasAnswer, type AtlasEndpoint } from '../sync/atlasClient.js';
 import { readTrustedCa, TrustedCaError } from '../tls/trust.js';
 import { BOOTSTRAP_FILE_NAME } from './bootstrapFile.js';
+import { CliError } from './errors.js';
 import { print, type Output } from './admin.js';
 
 // `pushlink link complete`: pastes a link-token into a source side over its API, as a Cloud Manager
 // user would in the UI, and prints the link status. The status is the command's result, so the
-// caller (main.ts) turns NOT_SYNCED into exit code 2: a script can tell "linked but Atlas not
+// caller (commands/link.ts) turns NOT_SYNCED into exit code 2: a script can tell "linked but Atlas not
 // reached" (2) from "not linked at all" (1).
 
 export interface LinkCompleteOptions {
@@ -29,7 +30,7 @@ export interface LinkStatus {
   reason?: string;
 }
 
-export class LinkCommandError extends Error {}
+export class LinkCommandError extends CliError {}
 
 /** The source side's bootstrap.json: the owner key `link complete` uses when none is given. */
 function readSourceBootstrap(file: string): { orgId: string; apiKey: { publicKey: string; privateKey: string } } {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { parseSeedFile, SeedError, type SeedFile } from '../domain/seedFile.js';
 import { applySeed, type SeedPlan } from '../domain/seedPlan.js';
 import { UniqueViolationError, type Store } from '../store/store.js';

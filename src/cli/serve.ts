@@ -1,20 +1,22 @@
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, buildMetricsApp } from '../app.js';
-import { ConfigError, type ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { bootstrapIfEmpty } from '../domain/bootstrap.js';
 import { loggerOptions } from '../observability/logging.js';
 import { Metrics } from '../observability/metrics.js';
 import { openStore } from '../store/open.js';
 import { describeDatabaseUrl } from '../store/postgres.js';
-import type { Store } from '../store/store.js';
+import { PRUNE_CHUNK_ROWS, type Store } from '../store/store.js';
 import { loadServerTls, trustInstructions } from '../tls/serverTls.js';
 import { readTrustedCa } from '../tls/trust.js';
 import net from 'node:net';
 import { DEV_CREDENTIALS } from '../domain/devCredentials.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
 import { describeSeeding, loadSeed, seedStore } from './seed.js';
-import { removeServerPid, writeServerPid } from './serverLock.js';
+import { removeAdminFile, writeAdminFile } from './adminFile.js';
+import { adminTokenHash, newAdminToken } from '../auth/localAdmin.js';
 
 const PRUNE_INTERVAL_MS = 60_000;
 
@@ -88,7 +90,9 @@ export async function serve(config: ServerConfig): Promise<void> {
   const sourceStore = config.role === 'both' ? await openStore({ dataDir: config.sourceDataDir }) : undefined;
   const stores = sourceStore ? [store, sourceStore] : [store];
   const metrics = new Metrics();
+  const adminToken = newAdminToken();
   const app = await buildApp(config, store, {
+    adminTokenHash: adminTokenHash(adminToken),
     logger: await loggerOptions(config.logLevel, config.logFormat),
     https: tls && { cert: tls.cert, key: tls.key },
     metrics,
@@ -127,7 +131,11 @@ export async function serve(config: ServerConfig): Promise<void> {
 
   const pruner = setInterval(() => {
     for (const s of stores) {
-      s.pruneExpired(Date.now()).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
+      const nowMs = app.clock.now().getTime();
+      s.pruneExpired(nowMs).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
+      s.events
+        .pruneEvents(new Date(nowMs - config.eventRetentionMs).toISOString(), PRUNE_CHUNK_ROWS)
+        .catch((error: unknown) => log.warn({ err: error }, 'pruning old events failed'));
     }
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
@@ -138,12 +146,12 @@ export async function serve(config: ServerConfig): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     clearInterval(pruner);
+    removeAdminFile(config.dataDir, adminToken);
     try {
       // New requests get 503 until the server is quiet; then listening stops (http/drain.ts).
       await app.drain();
       await Promise.all([app.close(), metricsApp?.close()]);
       for (const s of stores) await s.close();
-      removeServerPid(config.dataDir);
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, 'shutdown failed');
@@ -165,13 +173,20 @@ export async function serve(config: ServerConfig): Promise<void> {
     for (const s of stores) await s.close().catch(() => undefined);
     throw error;
   }
-  await writeServerPid(config.dataDir);
   // With --role both and no --atlas-url, the source side links to the Atlas side in this process
   // (trusting this process's own CA when it serves --tls self-signed).
   if (config.role === 'both' && !app.atlasBaseUrl) {
     app.atlasBaseUrl = new URL(address);
     if (selfSigned && !app.atlasCa) app.atlasCa = readTrustedCa(selfSigned.files.caCert);
   }
+
+  // The local administrator's way in (pushlink fault|clock): written once the URL is known.
+  await writeAdminFile(config.dataDir, {
+    url: address,
+    token: adminToken,
+    pid: process.pid,
+    ...(selfSigned ? { caFile: selfSigned.files.caCert } : {}),
+  });
 
   // Plain lines for people and scripts (with --port 0 they are the only way to learn the ports).
   // "listening" comes last, so whoever waits for it has read the others.

@@ -1,10 +1,12 @@
 import { UniqueViolationError, type ApiKeyPurpose, type ApiKeyRecord, type OrgRole, type Store } from '../store/store.js';
 import { compileAccessList } from './accessList.js';
+import { always, ifWritten, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { newObjectId, newPrivateApiKey, newPublicApiKey } from './ids.js';
 import { requireOrg } from './orgs.js';
 import { parseOrgRoles } from './roles.js';
-import { digestHa1, maskPrivateKey, privateKeyHint } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { maskPrivateKey, privateKeyHint } from './secrets.js';
 
 export interface NewApiKey {
   record: ApiKeyRecord;
@@ -58,6 +60,7 @@ export async function withFreshKeyOnCollision<T>(attempt: () => Promise<T>, trie
 export async function createApiKey(
   store: Store,
   input: { orgId: string; roles: readonly string[]; accessList: readonly string[]; description?: string },
+  by: Actor = LOCAL_ADMIN,
 ): Promise<{ record: ApiKeyRecord; privateKey: string }> {
   await requireOrg(store, input.orgId);
   const roles = parseOrgRoles(input.roles);
@@ -69,9 +72,19 @@ export async function createApiKey(
       description: input.description ?? '',
       purpose: 'USER',
     });
-    await store.insertApiKey(key.record);
+    await store.insertApiKey(key.record, always(...apiKeyCreatedEvents(key.record, by)));
     return key;
   });
+}
+
+/** Atlas records a key's creation, then each entry of its access list. */
+export function apiKeyCreatedEvents(key: ApiKeyRecord, by: Actor) {
+  const at = new Date(key.createdAt);
+  const scope = { orgId: key.orgId };
+  return [
+    newEvent('API_KEY_CREATED', scope, by, at, { targetPublicKey: key.publicKey }),
+    ...key.accessList.map((entry) => newEvent('API_KEY_ACCESS_LIST_ENTRY_ADDED', scope, by, at, { targetPublicKey: key.publicKey, whitelistEntry: entry })),
+  ];
 }
 
 /** What may be shown about a key after creation: never the private key or its HA1. */
@@ -93,8 +106,8 @@ export async function listApiKeys(store: Store, orgId: string) {
   return (await store.listApiKeys(orgId)).map(describeApiKey);
 }
 
-export async function deleteApiKey(store: Store, orgId: string, publicKey: string): Promise<void> {
-  if (!(await store.deleteApiKey(orgId, publicKey))) {
+export async function deleteApiKey(store: Store, orgId: string, publicKey: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
+  if (!(await store.deleteApiKey(orgId, publicKey, ifWritten(newEvent('API_KEY_DELETED', { orgId }, by, now, { targetPublicKey: publicKey }))))) {
     throw new DomainError('API_KEY_NOT_FOUND', `no API key ${publicKey} in organization ${orgId}`, [publicKey]);
   }
 }

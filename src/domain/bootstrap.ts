@@ -1,7 +1,8 @@
 import type { Org, ServiceAccountRecord, Store } from '../store/store.js';
 import { mintApiKey } from './apiKeys.js';
 import { newClientId, newClientSecret, newObjectId } from './ids.js';
-import { digestHa1, hashClientSecret, privateKeyHint } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { hashClientSecret, privateKeyHint } from './secrets.js';
 
 // First start on an empty store, like a cloud emulator: an organization with an ORG_OWNER API key
 // and (on the Atlas side) an ORG_OWNER service account, so the Atlas docs' own commands work at once.

@@ -3,6 +3,8 @@ import type { ClusterRecord, ClusterSpec, GroupStore } from '../store/groups.js'
 import { booleanAttribute, invalidAttribute } from './attributes.js';
 import { parseClusterRequest, type ClusterRequestVersion } from './clusterRequest.js';
 import { saveByRevision } from './compareAndSet.js';
+import type { AuditChange } from '../store/events.js';
+import { LOCAL_ADMIN, NOBODY, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { parseTags } from './groups.js';
 import { newObjectId } from './ids.js';
@@ -55,6 +57,7 @@ export async function createCluster(
   version: ClusterRequestVersion,
   timings: ClusterTimings,
   now: Date,
+  by: Actor = LOCAL_ADMIN,
 ): Promise<ClusterRecord> {
   const { name, spec } = parseClusterRequest(body, version, now);
   const cluster: ClusterRecord = {
@@ -68,7 +71,15 @@ export async function createCluster(
     goneAt: null,
     revision: 1,
   };
-  const outcome = await groups.createCluster(cluster, now.toISOString());
+  const scope = await eventScope(groups, groupId, now);
+  const events = scope
+    ? [
+        newEvent('CLUSTER_CREATED', scope, by, now, { clusterName: name }),
+        // IDLE by time alone: recorded now, shown from readyAt (store/events.ts).
+        newEvent('CLUSTER_READY', scope, NOBODY, new Date(cluster.readyAt), { clusterName: name }, cluster.id),
+      ]
+    : [];
+  const outcome = await groups.createCluster(cluster, now.toISOString(), (result) => ({ events: result === 'CREATED' ? events : [] }));
   if (outcome === 'GROUP_NOT_FOUND') throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${groupId}`, [groupId]);
   if (outcome === 'DUPLICATE_NAME') throw new DomainError('DUPLICATE_CLUSTER_NAME', `a cluster named ${name} exists`, [name, groupId]);
   if (outcome === 'TOO_MANY_CLUSTERS') throw new DomainError('TOO_MANY_CLUSTERS', 'the project has the most clusters it may have', [groupId]);
@@ -131,18 +142,39 @@ export function updateClusterSpec(cluster: ClusterRecord, body: unknown): Cluste
   return { ...cluster, spec, revision: cluster.revision + 1 };
 }
 
-/** Applies `change` to the stored cluster, by compare-and-set on its revision (compareAndSet.ts). */
-export function changeCluster(
+/** The org and project a project's events belong to; undefined when the project is not there. */
+async function eventScope(groups: GroupStore, groupId: string, now: Date) {
+  const found = await groups.getGroup(groupId, now.toISOString());
+  return found && { orgId: found.group.orgId, groupId };
+}
+
+/** What a saved change of a cluster records: an update, or a delete (and when it is gone). */
+function clusterChangeEvents(scope: { orgId: string; groupId: string }, before: ClusterRecord, after: ClusterRecord, by: Actor, now: Date): AuditChange {
+  const fields = { clusterName: after.name };
+  if (before.deleteRequestedAt === null && after.deleteRequestedAt !== null) {
+    return {
+      // A cluster deleted before it was ready is never ready.
+      cancel: { subjectId: after.id, after: now.toISOString() },
+      events: [newEvent('CLUSTER_DELETE_SUBMITTED', scope, by, now, fields), newEvent('CLUSTER_DELETED', scope, NOBODY, new Date(after.goneAt!), fields, after.id)],
+    };
+  }
+  return { events: [newEvent('CLUSTER_UPDATE_SUBMITTED', scope, by, now, fields)] };
+}
+
+/** Applies `change` to the stored cluster, by compare-and-set on its revision (compareAndSet.ts), with its events. */
+export async function changeCluster(
   groups: GroupStore,
   groupId: string,
   name: string,
   now: Date,
   change: (cluster: ClusterRecord) => ClusterRecord,
+  by: Actor = LOCAL_ADMIN,
 ): Promise<ClusterRecord> {
+  const scope = await eventScope(groups, groupId, now);
   return saveByRevision(
     () => requireCluster(groups, groupId, name, now),
     change,
-    (next, expected) => groups.saveCluster(next, expected),
+    (next, current) => groups.saveCluster(next, current.revision, (saved) => (saved && scope ? clusterChangeEvents(scope, current, next, by, now) : { events: [] })),
     () => new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the cluster kept changing', [name]),
   );
 }

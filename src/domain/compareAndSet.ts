@@ -9,14 +9,15 @@ const ATTEMPTS = 5;
 export async function saveByRevision<T extends { revision: number }>(
   read: () => Promise<T>,
   change: (current: T) => T | undefined,
-  save: (next: T, expectedRevision: number) => Promise<boolean>,
+  /** Saves `next` if the stored record is still `current` (its revision). */
+  save: (next: T, current: T) => Promise<boolean>,
   exhausted: () => DomainError,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const current = await read();
     const next = change(current);
     if (next === undefined) return current;
-    if (await save(next, current.revision)) return next;
+    if (await save(next, current)) return next;
     if (attempt >= ATTEMPTS) throw exhausted();
   }
 }

@@ -1,6 +1,7 @@
 import type { GroupRecord, GroupStore, GroupTag, GroupWithClusterCount } from '../store/groups.js';
 import { UniqueViolationError } from '../store/store.js';
 import { booleanAttribute, invalidAttribute } from './attributes.js';
+import { always, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { newObjectId, OBJECT_ID_PATTERN } from './ids.js';
 
@@ -44,7 +45,7 @@ function nameTaken(name: string): DomainError {
   return new DomainError('GROUP_ALREADY_EXISTS', `a project named ${name} exists in the organization`, [name]);
 }
 
-export async function createGroup(groups: GroupStore, orgId: string, changes: GroupChanges, now: Date): Promise<GroupWithClusterCount> {
+export async function createGroup(groups: GroupStore, orgId: string, changes: GroupChanges, now: Date, by: Actor = LOCAL_ADMIN): Promise<GroupWithClusterCount> {
   const group: GroupRecord = {
     id: newObjectId(now),
     orgId,
@@ -54,7 +55,7 @@ export async function createGroup(groups: GroupStore, orgId: string, changes: Gr
     createdAt: now.toISOString(),
   };
   try {
-    await groups.createGroup(group);
+    await groups.createGroup(group, always(newEvent('GROUP_CREATED', { orgId, groupId: group.id }, by, now)));
   } catch (error) {
     if (error instanceof UniqueViolationError) throw nameTaken(group.name);
     throw error;
@@ -96,8 +97,10 @@ export async function updateGroup(groups: GroupStore, current: GroupWithClusterC
 }
 
 /** Atlas refuses to close a project while it has clusters; one still DELETING counts until it is gone. */
-export async function deleteGroup(groups: GroupStore, groupId: string, now: Date): Promise<void> {
-  const outcome = await groups.deleteGroup(groupId, now.toISOString());
+export async function deleteGroup(groups: GroupStore, groupId: string, now: Date, by: Actor = LOCAL_ADMIN): Promise<void> {
+  const found = await groups.getGroup(groupId, now.toISOString());
+  const event = found && newEvent('GROUP_DELETED', { orgId: found.group.orgId, groupId }, by, now);
+  const outcome = await groups.deleteGroup(groupId, now.toISOString(), (result) => ({ events: result === 'DELETED' && event ? [event] : [] }));
   if (outcome === 'NOT_FOUND') throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${groupId}`, [groupId]);
   if (outcome === 'HAS_CLUSTERS') throw new DomainError('GROUP_HAS_CLUSTERS', `project ${groupId} still has clusters`, [groupId]);
 }

@@ -1,4 +1,6 @@
 import type { AvailableProject, SourceDeployment, SourceInventory, SourceProject, Store } from '../store/store.js';
+import { isDeepStrictEqual } from 'node:util';
+import { ifWritten, NOBODY, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { OBJECT_ID_PATTERN, newObjectId } from './ids.js';
 import { requireOrg } from './orgs.js';
@@ -143,6 +145,7 @@ export async function receiveInventory(
   apiKeyId: string,
   projects: AvailableProject[],
   now = new Date(),
+  by: Actor = NOBODY,
 ): Promise<void> {
   const received = projects.map((project) => {
     if (!OBJECT_ID_PATTERN.test(project.projectId)) invalid('projectId', 'must be 24 hexadecimal digits');
@@ -153,11 +156,15 @@ export async function receiveInventory(
       projectId: project.projectId,
     };
   });
-  if (!(await store.putAtlasInventory(orgId, apiKeyId, received, now.toISOString()))) {
+  // The source re-pushes every interval; only a push that changes what Atlas holds is an event.
+  // (Compared as values: PostgreSQL's jsonb gives the keys back in its own order.)
+  const changed = !isDeepStrictEqual(await store.getAtlasInventory(orgId), received);
+  const audit = changed ? ifWritten(newEvent('LIVE_MIGRATION_LINK_SYNCED', { orgId }, by, now, { projects: received.length })) : undefined;
+  if (!(await store.putAtlasInventory(orgId, apiKeyId, received, now.toISOString(), audit))) {
     throw new DomainError('NOT_THE_LINK_KEY', 'only the organization\'s current link key may push its inventory');
   }
 }
 
-export async function withdrawInventory(store: Store, orgId: string, apiKeyId: string): Promise<void> {
-  await store.deleteAtlasInventory(orgId, apiKeyId);
+export async function withdrawInventory(store: Store, orgId: string, apiKeyId: string, by: Actor = NOBODY, now = new Date()): Promise<void> {
+  await store.deleteAtlasInventory(orgId, apiKeyId, ifWritten(newEvent('LIVE_MIGRATION_LINK_WITHDRAWN', { orgId }, by, now)));
 }

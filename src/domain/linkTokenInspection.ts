@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.js';
 import { decodeLinkToken, type LinkTokenContents } from './links.js';
-import { constantTimeEqual, digestHa1, maskPrivateKey, privateKeyHint } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { constantTimeEqual, maskPrivateKey, privateKeyHint } from './secrets.js';
 
 // What a link-token holds and whether it still works, for people holding one: decoded offline,
 // the private key masked, and, against a store, the state of the key it carries.

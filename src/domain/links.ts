@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { mintApiKey, withFreshKeyOnCollision } from './apiKeys.js';
+import { ifWritten, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { OBJECT_ID_PATTERN } from './ids.js';
 
@@ -78,6 +79,7 @@ export async function issueLinkToken(
   orgId: string,
   accessListIps: readonly string[],
   now: Date = new Date(),
+  by: Actor = LOCAL_ADMIN,
 ): Promise<{ linkToken: string; publicKey: string; replacedPublicKey?: string }> {
   return withFreshKeyOnCollision(async () => {
     const key = mintApiKey({
@@ -88,7 +90,20 @@ export async function issueLinkToken(
       purpose: 'LIVE_MIGRATION_LINK',
       now,
     });
-    const replaced = await store.replaceLink(key.record);
+    // Created or rotated: only the replacement knows which, so the events are computed from it.
+    const replaced = await store.replaceLink(key.record, (result) => ({
+      events: !result
+        ? []
+        : [
+            newEvent(
+              result.replacedPublicKey === undefined ? 'LIVE_MIGRATION_LINK_CREATED' : 'LIVE_MIGRATION_LINK_ROTATED',
+              { orgId },
+              by,
+              now,
+              { targetPublicKey: key.record.publicKey, ...(result.replacedPublicKey === undefined ? {} : { replacedPublicKey: result.replacedPublicKey }) },
+            ),
+          ],
+    }));
     if (!replaced) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${orgId}`, [orgId]);
     const { org, replacedPublicKey } = replaced;
     const linkToken = encodeLinkToken({
@@ -104,8 +119,8 @@ export async function issueLinkToken(
 }
 
 /** Removes the org's link and its key. */
-export async function revokeLink(store: Store, orgId: string): Promise<void> {
-  if (!(await store.deleteLink(orgId))) {
+export async function revokeLink(store: Store, orgId: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
+  if (!(await store.deleteLink(orgId, ifWritten(newEvent('LIVE_MIGRATION_LINK_DELETED', { orgId }, by, now))))) {
     throw new DomainError('LINK_NOT_FOUND', 'Could not find the requested external organization link.');
   }
 }

@@ -2,6 +2,9 @@ import type { LiveMigrationRecord } from '../store/liveMigrations.js';
 import type { Store } from '../store/store.js';
 import { saveByRevision } from './compareAndSet.js';
 import { DomainError } from './errors.js';
+import { ifWritten, LOCAL_ADMIN, NOBODY, type Actor } from './events.js';
+import { migrationChangeEvents, migrationCreatedEvent } from './migrationEvents.js';
+import { shapeReport, type FaultRule } from './faults.js';
 import { newObjectId } from './ids.js';
 import type { LiveMigrationRequest } from './liveMigrationRequest.js';
 import { isActive, migrationStatus } from './migrationStatus.js';
@@ -34,7 +37,14 @@ export function migrationView(m: LiveMigrationRecord, now: Date, cutoverWindowMs
   };
 }
 
-export async function createLiveMigration(store: Store, orgId: string, request: LiveMigrationRequest, now: Date, cutoverWindowMs: number): Promise<LiveMigrationRecord> {
+export async function createLiveMigration(
+  store: Store,
+  orgId: string,
+  request: LiveMigrationRequest,
+  now: Date,
+  cutoverWindowMs: number,
+  by: Actor = LOCAL_ADMIN,
+): Promise<LiveMigrationRecord> {
   const facts = await gatherValidationFacts(store, orgId, request, now, cutoverWindowMs);
   const into = request.destination.clusterName;
   if (facts.runningInto !== undefined) throw new DomainError('RUNNING_LIVE_IMPORT', `cluster ${into} already has a live migration running into it`, [into]);
@@ -60,7 +70,8 @@ export async function createLiveMigration(store: Store, orgId: string, request: 
     revision: 1,
   };
   // Checked again in the insert's transaction: two creates at once cannot both pass.
-  if (!(await store.liveMigrations.createMigration(migration, (other) => other.destinationClusterName === into && isActive(other, now, cutoverWindowMs)))) {
+  const blocks = (other: LiveMigrationRecord) => other.destinationClusterName === into && isActive(other, now, cutoverWindowMs);
+  if (!(await store.liveMigrations.createMigration(migration, blocks, ifWritten(migrationCreatedEvent(migration, by))))) {
     throw new DomainError('RUNNING_LIVE_IMPORT', `cluster ${into} already has a live migration running into it`, [into]);
   }
   return migration;
@@ -105,17 +116,24 @@ export function applyReport(m: LiveMigrationRecord, report: MigrationReport, now
   return same ? undefined : next;
 }
 
-/** Saves `change` of the stored job by compare-and-set (a report and a cutover at once); undefined saves nothing. */
+/**
+ * Saves `change` of the stored job by compare-and-set (a report and a cutover at once), with the
+ * events of the transitions it makes; undefined saves nothing.
+ */
 export function changeMigration(
   store: Store,
   groupId: string,
   migrationId: string,
   change: (m: LiveMigrationRecord) => LiveMigrationRecord | undefined,
+  by: Actor,
+  now: Date,
+  cutoverWindowMs: number,
 ): Promise<LiveMigrationRecord> {
   return saveByRevision(
     () => requireMigration(store, groupId, migrationId),
     change,
-    (next, expected) => store.liveMigrations.saveMigration(next, expected),
+    (next, current) =>
+      store.liveMigrations.saveMigration(next, current.revision, (saved) => (saved ? migrationChangeEvents(current, next, by, now, cutoverWindowMs) : { events: [] })),
     () => new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the live migration kept changing', [migrationId]),
   );
 }
@@ -143,10 +161,17 @@ export async function assertNoRunningImport(store: Store, orgId: string, groupId
 }
 
 /** The source withdrew its inventory (its link was deleted there): its running migrations fail. */
-export async function failMigrationsOfWithdrawnLink(store: Store, orgId: string, now: Date, cutoverWindowMs: number): Promise<void> {
+export async function failMigrationsOfWithdrawnLink(store: Store, orgId: string, now: Date, cutoverWindowMs: number, by: Actor = NOBODY): Promise<void> {
   for (const m of await activeMigrations(store, orgId, now, cutoverWindowMs)) {
-    await changeMigration(store, m.groupId, m.id, (current) =>
-      applyReport(current, { status: 'FAILED', lagTimeSeconds: null, readyForCutover: false, errorMessage: 'The source organization deleted its live-migration link.' }, now, cutoverWindowMs),
+    await changeMigration(
+      store,
+      m.groupId,
+      m.id,
+      (current) =>
+        applyReport(current, { status: 'FAILED', lagTimeSeconds: null, readyForCutover: false, errorMessage: 'The source organization deleted its live-migration link.' }, now, cutoverWindowMs),
+      by,
+      now,
+      cutoverWindowMs,
     );
   }
 }
@@ -166,10 +191,27 @@ export function agentJobView(m: LiveMigrationRecord) {
   };
 }
 
-/** A migration host's report on one of the org's jobs; the job's log line when its status moved. */
-export async function reportProgress(store: Store, orgId: string, jobId: string, report: MigrationReport, now: Date, cutoverWindowMs: number) {
+/**
+ * A migration host's report on one of the org's jobs, as the liveMigration fault rules shape it
+ * (a phase it fails at, a lag pinned); `faultRuleId` names the rule that reshaped it.
+ */
+export async function reportProgress(
+  store: Store,
+  orgId: string,
+  jobId: string,
+  report: MigrationReport,
+  now: Date,
+  cutoverWindowMs: number,
+  faultRules: readonly FaultRule[] = [],
+  by: Actor = NOBODY,
+) {
   const job = (await store.liveMigrations.listMigrations(orgId)).find((m) => m.id === jobId);
   if (!job) throw new DomainError('LIVE_MIGRATION_NOT_FOUND', `no live migration ${jobId}`, [`Live migration with id ${jobId}`]);
-  const saved = await changeMigration(store, job.groupId, jobId, (current) => applyReport(current, report, now, cutoverWindowMs));
-  return { before: job, after: saved };
+  let faultRuleId: string | undefined;
+  const saved = await changeMigration(store, job.groupId, jobId, (current) => {
+    const shaped = shapeReport(faultRules, current, report);
+    faultRuleId = shaped.ruleId;
+    return applyReport(current, shaped.report, now, cutoverWindowMs);
+  }, by, now, cutoverWindowMs);
+  return { before: job, after: saved, faultRuleId };
 }

@@ -1,20 +1,9 @@
 import crypto from 'node:crypto';
 
-// How secrets are kept: only what verification needs, compared in constant time.
-
-/** The realm Atlas's digest challenge names; part of every stored HA1. */
-export const DIGEST_REALM = 'MMS Public API';
+// How secrets are kept: only what verification needs, compared in constant time. An API key keeps
+// its digest HA1 (httpDigest.ts), a service account a SHA-256 of its secret.
 
 // crypto.hash (Node ≥ 20.12): one call, no Hash object, for the short inputs hashed here.
-export function md5Hex(value: string): string {
-  return crypto.hash('md5', value, 'hex');
-}
-
-/** RFC 7616 HA1 for MD5: H(username:realm:password). Stored instead of the private key. */
-export function digestHa1(publicKey: string, privateKey: string, realm: string = DIGEST_REALM): string {
-  return md5Hex(`${publicKey}:${realm}:${privateKey}`);
-}
-
 export function sha256Hex(value: string): string {
   return crypto.hash('sha256', value, 'hex');
 }

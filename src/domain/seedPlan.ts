@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, Org, ServiceAccountRecord, Store } from '../store/store.js';
 import { newObjectId } from './ids.js';
-import { constantTimeEqual, digestHa1, hashClientSecret, privateKeyHint } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { constantTimeEqual, hashClientSecret, privateKeyHint } from './secrets.js';
 import { SeedError, type SeedFile } from './seedFile.js';
 
 // Applying a seed file: what it asks for that the store lacks, computed against what is stored.

@@ -1,5 +1,6 @@
 import type { ServiceAccountRecord, Store } from '../store/store.js';
 import { compileAccessList } from './accessList.js';
+import { always, ifWritten, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
 import { newClientId, newClientSecret } from './ids.js';
 import { requireOrg } from './orgs.js';
@@ -9,6 +10,7 @@ import { constantTimeEqual, hashClientSecret } from './secrets.js';
 export async function createServiceAccount(
   store: Store,
   input: { orgId: string; roles: readonly string[]; accessList: readonly string[]; name?: string; now?: Date },
+  by: Actor = LOCAL_ADMIN,
 ): Promise<{ record: ServiceAccountRecord; clientSecret: string }> {
   await requireOrg(store, input.orgId);
   const roles = parseOrgRoles(input.roles);
@@ -23,7 +25,7 @@ export async function createServiceAccount(
     name: input.name ?? 'pushlink service account',
     createdAt: (input.now ?? new Date()).toISOString(),
   };
-  await store.insertServiceAccount(record);
+  await store.insertServiceAccount(record, always(serviceAccountEvent('SERVICE_ACCOUNT_CREATED', record.orgId, record.clientId, by, new Date(record.createdAt))));
   return { record, clientSecret };
 }
 
@@ -56,8 +58,13 @@ export async function listServiceAccounts(store: Store, orgId: string) {
   return (await store.listServiceAccounts(orgId)).map(describeServiceAccount);
 }
 
-export async function deleteServiceAccount(store: Store, orgId: string, clientId: string): Promise<void> {
-  if (!(await store.deleteServiceAccount(orgId, clientId))) {
+/** A service account's event names it as Atlas's events name a resource (never its secret). */
+export function serviceAccountEvent(type: 'SERVICE_ACCOUNT_CREATED' | 'SERVICE_ACCOUNT_DELETED', orgId: string, clientId: string, by: Actor, at: Date) {
+  return newEvent(type, { orgId }, by, at, { resourceId: clientId, resourceType: 'SERVICE_ACCOUNT' });
+}
+
+export async function deleteServiceAccount(store: Store, orgId: string, clientId: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
+  if (!(await store.deleteServiceAccount(orgId, clientId, ifWritten(serviceAccountEvent('SERVICE_ACCOUNT_DELETED', orgId, clientId, by, now))))) {
     throw new DomainError('SERVICE_ACCOUNT_NOT_FOUND', `no service account ${clientId} in organization ${orgId}`, [clientId]);
   }
 }

@@ -3,7 +3,7 @@ import type { SourceLinkRecord, SourceLinkSync, SourceLinkWithdrawal, Store } fr
 import { DomainError } from './errors.js';
 import { decodeLinkToken } from './links.js';
 import { requireOrg } from './orgs.js';
-import { digestHa1 } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
 
 // The source side (Cloud Manager / Ops Manager) of a live-migration link: the link-token pasted
 // into a source org becomes a link record holding what the source needs to reach Atlas — the

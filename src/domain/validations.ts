@@ -3,6 +3,8 @@ import type { ClusterRecord } from '../store/groups.js';
 import type { ValidationRecord } from '../store/liveMigrations.js';
 import { clusterState } from './clusters.js';
 import { isActive } from './migrationStatus.js';
+import { always, LOCAL_ADMIN, type Actor } from './events.js';
+import { validationEvents } from './migrationEvents.js';
 import { DomainError } from './errors.js';
 import { newObjectId } from './ids.js';
 import type { LiveMigrationRequest } from './liveMigrationRequest.js';
@@ -119,6 +121,7 @@ export async function validateLiveMigration(
   request: LiveMigrationRequest,
   timing: { settleMs: number; cutoverWindowMs: number },
   now: Date,
+  by: Actor = LOCAL_ADMIN,
 ): Promise<ValidationRecord> {
   const failure = firstValidationFailure(request, await gatherValidationFacts(store, orgId, request, now, timing.cutoverWindowMs));
   const validation: ValidationRecord = {
@@ -130,7 +133,7 @@ export async function validateLiveMigration(
     outcome: failure === null ? 'SUCCESS' : 'FAILED',
     errorMessage: failure,
   };
-  await store.liveMigrations.createValidation(validation);
+  await store.liveMigrations.createValidation(validation, always(...validationEvents(validation, orgId, by)));
   return validation;
 }
 

@@ -54,6 +54,8 @@ export const ERROR_CATALOGUE = {
   },
   // pushlink's own: what is wrong with a pasted link-token, in words.
   INVALID_LINK_TOKEN: { status: 400, detail: 'The link-token is invalid: %s.' },
+  // pushlink's own (its admin endpoints): a fault rule that cannot be run, naming the field.
+  INVALID_FAULT_RULE: { status: 400, detail: 'The fault rule is invalid: %s.' },
   // A request Node or Fastify could not take apart at all; pushlink's own code.
   INVALID_REQUEST: { status: 400, detail: 'The request is invalid: %s.' },
   // A Host header that is missing (HTTP/1.1), repeated or not host[:port] (RFC 9112 §3.2).
@@ -108,6 +110,8 @@ export const ERROR_CATALOGUE = {
   LIVE_MIGRATION_NOT_READY_FOR_CUTOVER: { status: 400, detail: 'Live migration %s is not ready for cutover yet; wait for readyForCutover.' },
   LIVE_MIGRATION_CUTOVER_ALREADY_REQUESTED: { status: 400, detail: 'Cutover of live migration %s was already requested.' },
   LIVE_MIGRATION_ENDED: { status: 400, detail: 'Live migration %s is %s: it can no longer be cut over.' },
+  // pushlink's own (its admin endpoints): the server runs on the wall clock (no --clock controllable).
+  CLOCK_NOT_CONTROLLABLE: { status: 409, detail: 'This server runs on the wall clock; start it with --clock controllable (or --clock-rate) to move its clock.' },
   // pushlink's own: a cluster changed under an update more often than it retries.
   CONCURRENT_CLUSTER_CHANGE: { status: 409, detail: 'The cluster %s changed while it was being updated; try again.' },
   // 408, 413, 415, 417, 431: no published Atlas code; pushlink's own.
@@ -148,7 +152,9 @@ const REASONS: Record<number, string> = {
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 export interface FieldViolation {
@@ -169,17 +175,18 @@ export class ApiError extends Error {
   readonly alwaysPretty: boolean;
 
   constructor(
-    name: ErrorName,
+    /** A catalogue entry by name, or (only for injected faults, whose code the user chose) one of its own. */
+    name: ErrorName | (CatalogueEntry & { errorCode: string }),
     parameters: unknown[] = [],
     options: { headers?: Record<string, string>; fields?: FieldViolation[] } = {},
   ) {
-    const entry: CatalogueEntry = ERROR_CATALOGUE[name];
+    const entry: CatalogueEntry = typeof name === 'string' ? ERROR_CATALOGUE[name] : name;
     let index = 0;
     const detail = entry.detail.replace(/%s/g, () => String(parameters[index++] ?? ''));
     super(detail);
     this.name = 'ApiError';
     this.status = entry.status;
-    this.errorCode = entry.errorCode ?? name;
+    this.errorCode = entry.errorCode ?? (name as ErrorName);
     this.detail = detail;
     this.parameters = entry.nullParameters ? null : parameters;
     this.reason = REASONS[entry.status] ?? 'Error';

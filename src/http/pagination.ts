@@ -41,11 +41,16 @@ export interface PageLink {
  */
 export function paginate<T>(items: readonly T[], page: PageRequest, baseUrl: string, leadingQuery = '') {
   const start = (page.pageNum - 1) * page.itemsPerPage;
-  const results = items.slice(start, start + page.itemsPerPage);
+  return pageOf(items.slice(start, start + page.itemsPerPage), items.length, page, baseUrl, leadingQuery);
+}
+
+/** Where a list is paged by the store: the page's `results` of `totalCount` in all. */
+export function pageOf<T>(results: readonly T[], totalCount: number, page: PageRequest, baseUrl: string, leadingQuery = '') {
+  const start = (page.pageNum - 1) * page.itemsPerPage;
   const href = (pageNum: number) => `${baseUrl}?${leadingQuery}pageNum=${pageNum}&itemsPerPage=${page.itemsPerPage}`;
   const links: PageLink[] = [];
   if (page.pageNum > 1) links.push({ href: href(page.pageNum - 1), rel: 'previous' });
   links.push({ href: href(page.pageNum), rel: 'self' });
-  if (start + page.itemsPerPage < items.length) links.push({ href: href(page.pageNum + 1), rel: 'next' });
-  return page.includeCount ? { links, results, totalCount: items.length } : { links, results };
+  if (start + page.itemsPerPage < totalCount) links.push({ href: href(page.pageNum + 1), rel: 'next' });
+  return page.includeCount ? { links, results, totalCount } : { links, results };
 }

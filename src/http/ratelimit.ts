@@ -36,9 +36,10 @@ export async function enforceRateLimit(
   config: RateLimitConfig,
   reply: FastifyReply,
   scope: { bucket: string; resource: string },
+  nowMs: number,
 ): Promise<void> {
   if (!config.enabled) return;
-  const decision = await store.takeRateLimitToken(scope.bucket, config, Date.now());
+  const decision = await store.takeRateLimitToken(scope.bucket, config, nowMs);
   reply.header('ratelimit-limit', config.capacity);
   reply.header('ratelimit-remaining', decision.remaining);
   if (!decision.allowed) {

@@ -1,26 +1,4 @@
-import { ApiError } from './errors.js';
-
-// `envelope=true` and `pretty=true`, as Atlas renders them.
-
-export interface RenderOptions {
-  envelope: boolean;
-  pretty: boolean;
-}
-
-const NO_OPTIONS: RenderOptions = Object.freeze({ envelope: false, pretty: false });
-
-function parseBooleanQuery(name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ApiError('INVALID_QUERY_PARAMETER', [name]);
-}
-
-/** Reads `envelope` and `pretty` from a parsed query string; anything but true/false is a 400. */
-export function parseRenderOptions(query: Record<string, unknown>): RenderOptions {
-  if (query.envelope === undefined && query.pretty === undefined) return NO_OPTIONS;
-  return { envelope: parseBooleanQuery('envelope', query.envelope), pretty: parseBooleanQuery('pretty', query.pretty) };
-}
+// `envelope=true` and `pretty=true`, as Atlas renders them (the options come from renderOptions.ts).
 
 /** `{"status": <code>, "content": <entity>}`; a list already is an envelope and only gains `status`. */
 export function wrapInEnvelope(status: number, body: unknown): unknown {

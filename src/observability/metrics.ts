@@ -117,6 +117,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  private readonly injectedFaults = new Counter({
+    name: 'pushlink_injected_faults_total',
+    help: 'Calls a fault rule hit (--faults, pushlink fault add), by target (atlas: answers of this server; source: its calls to Atlas), route template and kind (error, latency)',
+    labelNames: ['target', 'route', 'kind'] as const,
+    registers: [this.registry],
+  });
   private readonly commitDuration = new Histogram({
     name: 'pushlink_store_commit_duration_seconds',
     help: 'Time to run one store write transaction (a group commit), before its WAL fsync',
@@ -155,6 +161,10 @@ export class Metrics {
 
   liveMigrationValidated(outcome: 'SUCCESS' | 'FAILED'): void {
     this.liveMigrationValidations.inc({ outcome });
+  }
+
+  faultInjected(target: 'atlas' | 'source', route: string, kind: 'error' | 'latency' | 'migration'): void {
+    this.injectedFaults.inc({ target, route, kind });
   }
 
   linkTokenDeleted(): void {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { availableProjects } from '../domain/inventory.js';
 import { assertNoActiveMigrationUsesLink } from '../domain/liveMigrations.js';
 import { issueLinkToken, revokeLink } from '../domain/links.js';
@@ -31,7 +32,7 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         // A new link-token replaces the link's key, which running migrations report with.
         await assertNoActiveMigrationUsesLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
-        const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? []);
+        const { linkToken, replacedPublicKey } = await issueLinkToken(store, request.params.orgId, request.body.accessListIps ?? [], context.clock.now(), actorOf(request));
         metrics.linkTokenIssued(replacedPublicKey !== undefined);
         // The token holds the link key's private key.
         return markSecret(reply.code(201)).send({ linkToken });
@@ -43,7 +44,7 @@ export function cloudMigrationRoutes(context: AppContext): FastifyPluginAsync {
       { onRequest: orgScoped },
       async (request, reply) => {
         await assertNoActiveMigrationUsesLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
-        await revokeLink(store, request.params.orgId);
+        await revokeLink(store, request.params.orgId, actorOf(request), context.clock.now());
         metrics.linkTokenDeleted();
         return reply.code(204).send();
       },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import type { ClusterRequestVersion } from '../domain/clusterRequest.js';
 import { changeCluster, createCluster, requestDeletion, requireCluster, updateClusterSpec, type ClusterTimings } from '../domain/clusters.js';
 import { DomainError } from '../domain/errors.js';
@@ -70,7 +71,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         const now = clock.now();
         const groupId = request.group.group.id;
-        const cluster = await createCluster(groups, groupId, request.body, request.resourceVersion as ClusterRequestVersion, timings, now);
+        const cluster = await createCluster(groups, groupId, request.body, request.resourceVersion as ClusterRequestVersion, timings, now, actorOf(request));
         request.log.info({ groupId, clusterName: cluster.name }, 'cluster created (CREATING)');
         return reply.code(201).send(clusterView(cluster, responseVersion(request.resourceVersion), atlasApiBase(request), now));
       },
@@ -88,7 +89,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
       async (request) => {
         const now = clock.now();
         await assertNoRunningImport(store, request.group.group.orgId, request.group.group.id, request.params.clusterName, now, config.cutoverWindowMs);
-        const updated = await changeCluster(groups, request.group.group.id, request.params.clusterName, now, (c) => updateClusterSpec(c, request.body));
+        const updated = await changeCluster(groups, request.group.group.id, request.params.clusterName, now, (c) => updateClusterSpec(c, request.body), actorOf(request));
         return clusterView(updated, responseVersion(request.resourceVersion), atlasApiBase(request), now);
       },
     );
@@ -101,7 +102,8 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
         if (retain !== undefined && retain !== 'true' && retain !== 'false') throw new ApiError('INVALID_QUERY_PARAMETER', ['retainBackups']);
         const groupId = request.group.group.id;
         await assertNoRunningImport(store, request.group.group.orgId, groupId, request.params.clusterName, clock.now(), config.cutoverWindowMs);
-        await changeCluster(groups, groupId, request.params.clusterName, clock.now(), (c) => requestDeletion(c, timings, clock.now()));
+        const now = clock.now();
+        await changeCluster(groups, groupId, request.params.clusterName, now, (c) => requestDeletion(c, timings, now), actorOf(request));
         request.log.info({ groupId, clusterName: request.params.clusterName }, 'cluster deletion requested (DELETING)');
         // The spec and the recordings agree here: 202, with `{}` as its body.
         return reply.code(202).send({});

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { authorizeGroupCreation } from '../auth/authorize.js';
 import { DomainError } from '../domain/errors.js';
 import { createGroup, deleteGroup, requireGroupByName, updateGroup, type GroupChanges } from '../domain/groups.js';
@@ -66,7 +67,7 @@ export function groupRoutes(context: AppContext): FastifyPluginAsync {
         if (body.orgId === undefined || body.orgId === null) throw new DomainError('MISSING_ATTRIBUTE', 'a project needs an orgId', ['orgId']);
         if (typeof body.orgId !== 'string') throw new DomainError('INVALID_ATTRIBUTE', 'orgId is an organization id', ['orgId']);
         authorizeGroupCreation(request.principal, body.orgId);
-        const created = await createGroup(groups, body.orgId, body as GroupChanges, clock.now());
+        const created = await createGroup(groups, body.orgId, body as GroupChanges, clock.now(), actorOf(request));
         request.log.info({ groupId: created.group.id }, 'project created');
         // The spec says 200; the live service answers 201 Created (every recorded CLI snapshot).
         return reply.code(201).send(groupView(created, atlasApiBase(request)));
@@ -89,7 +90,7 @@ export function groupRoutes(context: AppContext): FastifyPluginAsync {
     );
 
     app.delete('/groups/:groupId', { onRequest: atlasRequest(context, CHANGE) }, async (request, reply) => {
-      await deleteGroup(groups, request.group.group.id, clock.now());
+      await deleteGroup(groups, request.group.group.id, clock.now(), actorOf(request));
       request.log.info({ groupId: request.group.group.id }, 'project deleted');
       // The spec says 204; the live service answers 202 with `{}` (recorded CLI snapshot).
       return reply.code(202).send({});

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { readSourceInventory } from '../domain/inventory.js';
 import { completeSourceLink, removeSourceLink, requireSourceLink } from '../domain/sourceLinks.js';
 import type { SourceLinkRecord } from '../store/store.js';

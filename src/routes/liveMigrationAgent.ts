@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { activeMigrations, agentJobView, reportProgress, type MigrationReport } from '../domain/liveMigrations.js';
 
 // pushlink's private endpoints where the source side's migration host picks up the org's running
@@ -21,7 +22,7 @@ const reportSchema = {
 } as const;
 
 export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsync {
-  const { store, clock, config, metrics } = context;
+  const { store, clock, config, metrics, faults } = context;
   const onRequest = atlasRequest(context, AGENT);
   return async (app) => {
     app.get<{ Params: { orgId: string } }>('/liveMigrations/orgs/:orgId/jobs', { onRequest }, async (request) =>
@@ -32,7 +33,13 @@ export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsyn
       '/liveMigrations/orgs/:orgId/jobs/:jobId',
       { onRequest, schema: { body: reportSchema } },
       async (request, reply) => {
-        const { before, after } = await reportProgress(store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs);
+        const { before, after, faultRuleId } = await reportProgress(
+          store, request.params.orgId, request.params.jobId, request.body, clock.now(), config.cutoverWindowMs, faults.migrationRules(), actorOf(request),
+        );
+        if (faultRuleId !== undefined) {
+          metrics.faultInjected('atlas', 'liveMigration', 'migration');
+          request.log.warn({ faultRule: faultRuleId, liveMigrationId: after.id }, 'injected fault into a live migration report');
+        }
         // One log line and one count per state change.
         const ready = after.readyAt !== null && after.status === 'WORKING';
         if (before.status !== after.status) {

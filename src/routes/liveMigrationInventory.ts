@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { receiveInventory, withdrawInventory } from '../domain/inventory.js';
 import { failMigrationsOfWithdrawnLink } from '../domain/liveMigrations.js';
 import type { AvailableProject } from '../store/store.js';
@@ -25,15 +26,15 @@ export function liveMigrationInventoryRoutes(context: AppContext): FastifyPlugin
       '/liveMigrations/orgs/:orgId/inventory',
       { onRequest, bodyLimit: MAX_INVENTORY_BYTES, schema: { body: inventoryPushSchema } },
       async (request, reply) => {
-        await receiveInventory(store, request.params.orgId, request.principal.apiKeyId!, request.body.projects);
+        await receiveInventory(store, request.params.orgId, request.principal.apiKeyId!, request.body.projects, context.clock.now(), actorOf(request));
         return reply.code(204).send();
       },
     );
 
     app.delete<{ Params: OrgParams }>('/liveMigrations/orgs/:orgId/inventory', { onRequest }, async (request, reply) => {
-      await withdrawInventory(store, request.params.orgId, request.principal.apiKeyId!);
+      await withdrawInventory(store, request.params.orgId, request.principal.apiKeyId!, actorOf(request), context.clock.now());
       // The source deleted its link: the migrations it ran have lost their source.
-      await failMigrationsOfWithdrawnLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs);
+      await failMigrationsOfWithdrawnLink(store, request.params.orgId, context.clock.now(), context.config.cutoverWindowMs, actorOf(request));
       return reply.code(204).send();
     });
   };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { actorOf } from '../http/actor.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { parseLiveMigrationRequest, type LiveMigrationRequestVersion } from '../domain/liveMigrationRequest.js';
 import { changeMigration, createLiveMigration, migrationView, requestCutover, requireMigration } from '../domain/liveMigrations.js';
 import { requireValidation, validateLiveMigration, validationStatus } from '../domain/validations.js';
@@ -52,7 +53,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
         const now = clock.now();
         const group = request.group.group;
         const parsed = parseLiveMigrationRequest(request.body, request.resourceVersion as LiveMigrationRequestVersion, group.id);
-        const validation = await validateLiveMigration(store, group.orgId, parsed, { settleMs: config.validationMs, cutoverWindowMs: config.cutoverWindowMs }, now);
+        const validation = await validateLiveMigration(store, group.orgId, parsed, { settleMs: config.validationMs, cutoverWindowMs: config.cutoverWindowMs }, now, actorOf(request));
         request.log.info({ groupId: group.id, validationId: validation.id, outcome: validation.outcome }, 'live migration validation started (PENDING)');
         metrics.liveMigrationValidated(validation.outcome);
         return validationView(validation, now);
@@ -66,7 +67,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
         const now = clock.now();
         const group = request.group.group;
         const parsed = parseLiveMigrationRequest(request.body, request.resourceVersion as LiveMigrationRequestVersion, group.id);
-        const migration = await createLiveMigration(store, group.orgId, parsed, now, config.cutoverWindowMs);
+        const migration = await createLiveMigration(store, group.orgId, parsed, now, config.cutoverWindowMs, actorOf(request));
         request.log.info({ groupId: group.id, liveMigrationId: migration.id, status: 'NEW' }, 'live migration created (NEW)');
         metrics.liveMigrationEntered('NEW');
         return reply.code(201).send(migrationView(migration, now, config.cutoverWindowMs));
@@ -80,7 +81,7 @@ export function liveMigrationRoutes(context: AppContext): FastifyPluginAsync {
     // The digest transport of the Go SDK sends this empty PUT chunked; Node takes it as no body.
     app.put<{ Params: MigrationParams }>('/groups/:groupId/liveMigrations/:liveMigrationId/cutover', { onRequest: atlasRequest(context, CUTOVER) }, async (request, reply) => {
       const now = clock.now();
-      await changeMigration(store, request.group.group.id, request.params.liveMigrationId, (m) => requestCutover(m, now, config.cutoverWindowMs));
+      await changeMigration(store, request.group.group.id, request.params.liveMigrationId, (m) => requestCutover(m, now, config.cutoverWindowMs), actorOf(request), now, config.cutoverWindowMs);
       request.log.info({ groupId: request.group.group.id, liveMigrationId: request.params.liveMigrationId }, 'live migration cutover requested');
       metrics.liveMigrationEntered('CUTOVER_REQUESTED');
       // The spec's 202 "Accepted.", with no body (a CLI maintainer once saw 204; the SDK takes either).

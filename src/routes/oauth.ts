@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../atlasRequest.js';
+import type { AppContext } from './atlasRequest.js';
 import { ApiError } from '../http/errors.js';
 import { markSecret } from '../http/securityHeaders.js';
 import { StoreUnavailableError, type ServiceAccountRecord } from '../store/store.js';

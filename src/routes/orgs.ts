@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { atlasRequest, type AppContext, type AtlasRouteConfig } from '../atlasRequest.js';
+import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
 import type { Org } from '../store/store.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';

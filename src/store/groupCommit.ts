@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Statements } from './sqliteStatements.js';
 import { sqliteWrites, type WriteArgs, type WriteName, type WriteResult } from './sqliteWrites.js';
+import type { Audit, AuditChange } from './events.js';
 import { StoreUnavailableError, UniqueViolationError, type CommitObserver } from './store.js';
 
 // Group commit for SQLite. Making a commit durable (an fsync of the WAL) is what a write costs
@@ -27,6 +28,8 @@ interface PendingWrite {
   name: WriteName | undefined;
   args: unknown[];
   run?: () => unknown;
+  /** The write's events, computed from its result and written in its transaction (store/events.ts). */
+  audit?: Audit<never> | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -75,6 +78,7 @@ export class GroupCommitter {
   private readonly release: Statement;
   private readonly rollbackToSavepoint: Statement;
   private readonly observers: CommitObserver[] = [];
+  private recordEvents: ((change: AuditChange) => void) | undefined;
   private readonly wal: WalFile;
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, fsyncs: 0, lastBatchSize: 0, lastCommitMs: 0 };
 
@@ -107,15 +111,25 @@ export class GroupCommitter {
     return this.enqueue({ name, args }) as Promise<WriteResult<K>>;
   }
 
+  /** A named write and the events it records, in one transaction (`audit` undefined: none). */
+  writeAudited<K extends WriteName>(audit: Audit<WriteResult<K>> | undefined, name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
+    return this.enqueue({ name, args, audit: audit as Audit<never> | undefined }) as Promise<WriteResult<K>>;
+  }
+
+  /** Where audited writes' events go (the store's event table), inside the write's transaction. */
+  recordEventsWith(recorder: (change: AuditChange) => void): void {
+    this.recordEvents = recorder;
+  }
+
   /**
    * Runs `run` (synchronous statements of an aggregate's own, store/sqlite/*.ts) as one write of
    * the next batch: in its transaction, acknowledged only after its fsync, like every named write.
    */
-  transact<T>(run: () => T): Promise<T> {
-    return this.enqueue({ name: undefined, args: [], run }) as Promise<T>;
+  transact<T>(run: () => T, audit?: Audit<T>): Promise<T> {
+    return this.enqueue({ name: undefined, args: [], run, audit: audit as Audit<never> | undefined }) as Promise<T>;
   }
 
-  private enqueue(write: Pick<PendingWrite, 'name' | 'args' | 'run'>): Promise<unknown> {
+  private enqueue(write: Pick<PendingWrite, 'name' | 'args' | 'run' | 'audit'>): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise((resolve, reject) => {
@@ -190,9 +204,12 @@ export class GroupCommitter {
   }
 
   private apply(write: PendingWrite): unknown {
-    if (write.name === undefined) return write.run!();
-    const run = sqliteWrites[write.name] as (...a: unknown[]) => unknown;
-    return run(this.statements, ...write.args);
+    const value = write.name === undefined ? write.run!() : (sqliteWrites[write.name] as (...a: unknown[]) => unknown)(this.statements, ...write.args);
+    if (write.audit) {
+      if (!this.recordEvents) throw new Error('an audited write needs the event recorder');
+      this.recordEvents((write.audit as Audit<unknown>)(value));
+    }
+    return value;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Audit } from './events.js';
 // The Atlas projects (groups) of an org and their clusters: the destinations of a live migration.
 // One aggregate, because its invariants span both: a project is deleted only while it has no
 // cluster, holds at most MAX_CLUSTERS_PER_GROUP of them, and cluster names are unique in it.
@@ -101,7 +102,7 @@ export type DeleteGroupOutcome = 'DELETED' | 'NOT_FOUND' | 'HAS_CLUSTERS';
  */
 export interface GroupStore {
   /** Throws UniqueViolationError when the org has a project of that name. */
-  createGroup(group: GroupRecord): Promise<void>;
+  createGroup(group: GroupRecord, audit?: Audit<void>): Promise<void>;
   getGroup(groupId: string, now: string): Promise<GroupWithClusterCount | undefined>;
   getGroupByName(orgId: string, name: string, now: string): Promise<GroupWithClusterCount | undefined>;
   /** The org's projects, oldest first (by name among those created at once). */
@@ -109,10 +110,10 @@ export interface GroupStore {
   /** Saves name, tags and alert settings; false when the project is gone. Throws UniqueViolationError on a taken name. */
   updateGroup(group: GroupRecord): Promise<boolean>;
   /** Deletes the project unless a cluster of it is not gone yet, in one transaction with that check. */
-  deleteGroup(groupId: string, now: string): Promise<DeleteGroupOutcome>;
+  deleteGroup(groupId: string, now: string, audit?: Audit<DeleteGroupOutcome>): Promise<DeleteGroupOutcome>;
 
   /** Inserts the cluster if its project exists, has room and no cluster of that name, atomically. */
-  createCluster(cluster: ClusterRecord, now: string): Promise<CreateClusterOutcome>;
+  createCluster(cluster: ClusterRecord, now: string, audit?: Audit<CreateClusterOutcome>): Promise<CreateClusterOutcome>;
   getCluster(groupId: string, name: string, now: string): Promise<ClusterRecord | undefined>;
   /** The project's clusters, oldest first (by name among those created at once). */
   listClusters(groupId: string, now: string): Promise<ClusterRecord[]>;
@@ -120,5 +121,5 @@ export interface GroupStore {
    * Saves a changed cluster if the stored one still has revision `expectedRevision` (compare and
    * set); false when another write came first. `cluster.revision` is the new revision.
    */
-  saveCluster(cluster: ClusterRecord, expectedRevision: number): Promise<boolean>;
+  saveCluster(cluster: ClusterRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean>;
 }

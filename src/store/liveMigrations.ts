@@ -1,3 +1,5 @@
+import type { Audit } from './events.js';
+
 // The live-migration jobs of a project: validations and migrations. A validation's outcome is
 // decided when it is asked for (from pushlink's own state, domain/validations.ts) and shown once it
 // settles, at `settlesAt`: PENDING before. A migration's progress is what the source side's
@@ -47,7 +49,7 @@ export interface LiveMigrationRecord {
 }
 
 export interface LiveMigrationStore {
-  createValidation(validation: ValidationRecord): Promise<void>;
+  createValidation(validation: ValidationRecord, audit?: Audit<void>): Promise<void>;
   /** The validation with this id in this project; undefined for another project's. */
   getValidation(groupId: string, validationId: string): Promise<ValidationRecord | undefined>;
 
@@ -56,11 +58,11 @@ export interface LiveMigrationStore {
    * active migration into the same cluster), checked in the same transaction as the insert, so two
    * creates cannot both pass. False, with nothing written, when one blocks.
    */
-  createMigration(migration: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean): Promise<boolean>;
+  createMigration(migration: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean, audit?: Audit<boolean>): Promise<boolean>;
   /** The migration with this id in this project; undefined for another project's. */
   getMigration(groupId: string, migrationId: string): Promise<LiveMigrationRecord | undefined>;
   /** The org's migrations, oldest first. */
   listMigrations(orgId: string): Promise<LiveMigrationRecord[]>;
   /** Saves a changed migration if the stored one still has `expectedRevision`; false otherwise. */
-  saveMigration(migration: LiveMigrationRecord, expectedRevision: number): Promise<boolean>;
+  saveMigration(migration: LiveMigrationRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean>;
 }

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { GroupStore } from './groups.js';
 import type { LiveMigrationStore } from './liveMigrations.js';
+import type { Audit, EventStore } from './events.js';
+import { PostgresEventStore, recordEvents } from './postgres/events.js';
 import { PostgresGroupStore } from './postgres/groups.js';
 import { PostgresLiveMigrationStore } from './postgres/liveMigrations.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from './migrations/postgres.js';
@@ -110,6 +112,12 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
+/** A link-token's new key, and the events its replacement records. */
+interface LinkReplacement {
+  key: ApiKeyRecord;
+  audit: Audit<{ replacedPublicKey?: string } | undefined> | undefined;
+}
+
 interface ReplaceLinkRow {
   org_name: string;
   org_created_at: Date;
@@ -121,23 +129,32 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly commitObservers = new Set<CommitObserver>();
 
-  private readonly linkReplacements: OrgWriteBatcher<ApiKeyRecord, ReplaceLinkRow | undefined>;
+  private readonly linkReplacements: OrgWriteBatcher<LinkReplacement, ReplaceLinkRow | undefined>;
 
   readonly groups: GroupStore;
   readonly liveMigrations: LiveMigrationStore;
+  readonly events: EventStore;
 
   private constructor(private readonly pool: pg.Pool) {
-    const access = { pool, transaction: <T>(run: (client: pg.PoolClient) => Promise<T>) => this.transaction(run) };
+    const access = { pool, transaction: <T>(run: (client: pg.PoolClient) => Promise<T>, audit?: Audit<T>) => this.audited(run, audit) };
     this.groups = new PostgresGroupStore(access);
     this.liveMigrations = new PostgresLiveMigrationStore(access);
-    const replace = async (db: pg.Pool | pg.PoolClient, key: ApiKeyRecord) =>
-      (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
+    this.events = new PostgresEventStore(access);
+    // The replacement and its events, on a transaction's client (the events' insert needs the
+    // replaced key, which only the replacement knows).
+    const replace = async (db: pg.Pool | pg.PoolClient, { key, audit }: LinkReplacement) => {
+      const row = (await query<ReplaceLinkRow>(db, SQL.replaceLink, apiKeyValues(key))).rows[0];
+      if (audit) await recordEvents(db, audit(row && (row.replaced_public_key === null ? {} : { replacedPublicKey: row.replaced_public_key })));
+      return row;
+    };
     this.linkReplacements = new OrgWriteBatcher({
       // A database that does not answer fails each alone as it failed the group: say so at once.
       isolatesFailure: (error) => !(error instanceof StoreUnavailableError),
-      runOne: async (key) => {
+      runOne: async (input) => {
+        // Audited, the replacement and its events need a transaction; alone, one statement is one.
+        if (input.audit) return this.transaction((client) => replace(client, input));
         const started = performance.now();
-        const row = await replace(this.pool, key);
+        const row = await replace(this.pool, input);
         this.committed(1, started);
         return row;
       },
@@ -145,7 +162,7 @@ export class PostgresStore implements Store {
         this.transaction(
           async (client) => {
             const rows: Array<ReplaceLinkRow | undefined> = [];
-            for (const key of inputs) rows.push(await replace(client, key));
+            for (const input of inputs) rows.push(await replace(client, input));
             return rows;
           },
           'BEGIN',
@@ -216,6 +233,15 @@ export class PostgresStore implements Store {
   observeCommits(observer: CommitObserver): () => void {
     this.commitObservers.add(observer);
     return () => this.commitObservers.delete(observer);
+  }
+
+  /** `run` and the events `audit` computes from its result, in one transaction. */
+  private audited<T>(run: (client: pg.PoolClient) => Promise<T>, audit: Audit<T> | undefined): Promise<T> {
+    return this.transaction(async (client) => {
+      const result = await run(client);
+      if (audit) await recordEvents(client, audit(result));
+      return result;
+    });
   }
 
   /** `writes`: how many writes the transaction holds, as commit observers are told; 0 for a read, which they are not told of. */
@@ -301,8 +327,9 @@ export class PostgresStore implements Store {
     return (await query<OrgRow>(this.pool, SQL.listOrgs)).rows.map(toOrg);
   }
 
-  async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.write(SQL.insertApiKey, apiKeyValues(key));
+  async insertApiKey(key: ApiKeyRecord, audit?: Audit<void>): Promise<void> {
+    if (!audit) await this.write(SQL.insertApiKey, apiKeyValues(key));
+    else await this.audited(async (client) => void (await query(client, SQL.insertApiKey, apiKeyValues(key))), audit);
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
@@ -320,18 +347,19 @@ export class PostgresStore implements Store {
    * really deleted here answers true and is recorded as retired (a key a rotation just deleted is
    * recorded ROTATED, once).
    */
-  async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
-    return this.transaction(async (client) => {
+  async deleteApiKey(orgId: string, publicKey: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.audited(async (client) => {
       await query(client, SQL.lockOrg, [orgId]);
       const { rows, rowCount } = await query<{ purpose: string }>(client, SQL.deleteApiKeyInOrg, [orgId, publicKey]);
       if (rowCount !== 1) return false;
       if (rows[0]!.purpose === 'LIVE_MIGRATION_LINK') await query(client, SQL.retireLinkKey, [publicKey, orgId, new Date()]);
       return true;
-    });
+    }, audit);
   }
 
-  async insertServiceAccount(account: ServiceAccountRecord): Promise<void> {
-    await this.write(SQL.insertServiceAccount, serviceAccountValues(account));
+  async insertServiceAccount(account: ServiceAccountRecord, audit?: Audit<void>): Promise<void> {
+    if (!audit) await this.write(SQL.insertServiceAccount, serviceAccountValues(account));
+    else await this.audited(async (client) => void (await query(client, SQL.insertServiceAccount, serviceAccountValues(account))), audit);
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
@@ -343,8 +371,8 @@ export class PostgresStore implements Store {
     return (await query<ServiceAccountRow>(this.pool, SQL.listServiceAccounts, [orgId])).rows.map(toServiceAccount);
   }
 
-  async deleteServiceAccount(orgId: string, clientId: string): Promise<boolean> {
-    return ((await this.write(SQL.deleteServiceAccount, [orgId, clientId])).rowCount ?? 0) > 0;
+  async deleteServiceAccount(orgId: string, clientId: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.audited(async (client) => ((await query(client, SQL.deleteServiceAccount, [orgId, clientId])).rowCount ?? 0) > 0, audit);
   }
 
   async getLink(orgId: string): Promise<LinkRecord | undefined> {
@@ -352,21 +380,21 @@ export class PostgresStore implements Store {
     return rows[0] && toLink(rows[0]);
   }
 
-  async replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
-    const row = await this.linkReplacements.run(key.orgId, key);
+  async replaceLink(key: ApiKeyRecord, audit?: Audit<{ replacedPublicKey?: string } | undefined>): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
+    const row = await this.linkReplacements.run(key.orgId, { key, audit });
     if (!row) return undefined;
     const org: Org = { id: key.orgId, name: row.org_name, createdAt: row.org_created_at.toISOString() };
     return row.replaced_public_key === null ? { org } : { org, replacedPublicKey: row.replaced_public_key };
   }
 
-  async deleteLink(orgId: string): Promise<boolean> {
-    return this.transaction(async (client) => {
+  async deleteLink(orgId: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.audited(async (client) => {
       await query(client, SQL.lockOrg, [orgId]);
       const { rows } = await query<{ public_key: string }>(client, SQL.deleteLinkKey, [orgId]);
       if (!rows[0]) return false;
       await query(client, SQL.retireLinkKey, [rows[0].public_key, orgId, new Date()]);
       return true;
-    });
+    }, audit);
   }
 
   async findRetiredLinkKey(orgId: string, publicKey: string): Promise<RetiredLinkKey | undefined> {
@@ -375,16 +403,17 @@ export class PostgresStore implements Store {
   }
 
   /** Under the org's row lock, as link changes take it, so the link cannot change between check and write. */
-  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean> {
-    return this.transaction(async (client) => {
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.audited(async (client) => {
       await query(client, SQL.lockOrg, [orgId]);
       const { rowCount } = await query(client, SQL.putAtlasInventory, [orgId, apiKeyId, JSON.stringify(projects), receivedAt]);
       return rowCount === 1;
-    });
+    }, audit);
   }
 
-  async deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean> {
-    return (await this.write(SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1;
+  async deleteAtlasInventory(orgId: string, apiKeyId: string, audit?: Audit<boolean>): Promise<boolean> {
+    if (!audit) return (await this.write(SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1;
+    return this.audited(async (client) => (await query(client, SQL.deleteAtlasInventory, [orgId, apiKeyId])).rowCount === 1, audit);
   }
 
   async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {

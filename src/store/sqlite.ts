@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { GroupCommitter } from './groupCommit.js';
+import type { Audit } from './events.js';
+import { SqliteEventStore } from './sqlite/events.js';
 import type { GroupStore } from './groups.js';
 import type { LiveMigrationStore } from './liveMigrations.js';
 import { SqliteGroupStore } from './sqlite/groups.js';
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
   readonly committer: GroupCommitter;
   readonly groups: GroupStore;
   readonly liveMigrations: LiveMigrationStore;
+  readonly events: SqliteEventStore;
   private statements: Statements;
   private readonly orgs: TurnValidatedCache<Org>;
   private readonly apiKeys: TurnValidatedCache<ApiKeyRecord>;
@@ -80,6 +83,8 @@ export class SqliteStore implements Store {
     };
     this.groups = new SqliteGroupStore(db, this.committer, guard);
     this.liveMigrations = new SqliteLiveMigrationStore(db, this.committer, guard);
+    this.events = new SqliteEventStore(db);
+    this.committer.recordEventsWith((change) => this.events.record(change));
     const watch = new DataVersionWatch(() => this.statements.dataVersion.get() as number);
     this.orgs = new TurnValidatedCache(watch);
     this.apiKeys = new TurnValidatedCache(watch);
@@ -175,8 +180,8 @@ export class SqliteStore implements Store {
     return (this.statements.listOrgs.all() as OrgRow[]).map(toOrg);
   }
 
-  async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.committer.write('insertApiKey', key);
+  async insertApiKey(key: ApiKeyRecord, audit?: Audit<void>): Promise<void> {
+    await this.committer.writeAudited(audit, 'insertApiKey', key);
   }
 
   async findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined> {
@@ -193,14 +198,14 @@ export class SqliteStore implements Store {
     return (this.statements.listApiKeys.all(orgId) as ApiKeyRow[]).map(toApiKey);
   }
 
-  async deleteApiKey(orgId: string, publicKey: string): Promise<boolean> {
-    const deleted = await this.committer.write('deleteApiKey', orgId, publicKey, new Date().toISOString());
+  async deleteApiKey(orgId: string, publicKey: string, audit?: Audit<boolean>): Promise<boolean> {
+    const deleted = await this.committer.writeAudited(audit, 'deleteApiKey', orgId, publicKey, new Date().toISOString());
     if (deleted) this.apiKeys.delete(publicKey);
     return deleted;
   }
 
-  async insertServiceAccount(account: ServiceAccountRecord): Promise<void> {
-    await this.committer.write('insertServiceAccount', account);
+  async insertServiceAccount(account: ServiceAccountRecord, audit?: Audit<void>): Promise<void> {
+    await this.committer.writeAudited(audit, 'insertServiceAccount', account);
   }
 
   async findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined> {
@@ -212,8 +217,8 @@ export class SqliteStore implements Store {
     return (this.statements.listServiceAccounts.all(orgId) as ServiceAccountRow[]).map(toServiceAccount);
   }
 
-  async deleteServiceAccount(orgId: string, clientId: string): Promise<boolean> {
-    const deleted = await this.committer.write('deleteServiceAccount', orgId, clientId);
+  async deleteServiceAccount(orgId: string, clientId: string, audit?: Audit<boolean>): Promise<boolean> {
+    const deleted = await this.committer.writeAudited(audit, 'deleteServiceAccount', orgId, clientId);
     if (deleted) this.tokenSubjects.clear();
     return deleted;
   }
@@ -223,8 +228,8 @@ export class SqliteStore implements Store {
     return row && toLink(row);
   }
 
-  async replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
-    const replaced = await this.committer.write('replaceLink', key);
+  async replaceLink(key: ApiKeyRecord, audit?: Audit<{ replacedPublicKey?: string } | undefined>): Promise<{ org: Org; replacedPublicKey?: string } | undefined> {
+    const replaced = await this.committer.writeAudited(audit, 'replaceLink', key);
     if (!replaced) return undefined;
     if (replaced.replacedPublicKey) this.apiKeys.delete(replaced.replacedPublicKey);
     // The org exists (the key's foreign key said so) and orgs never change: no need to read it in the write.
@@ -232,19 +237,19 @@ export class SqliteStore implements Store {
     return { org, ...replaced };
   }
 
-  async deleteLink(orgId: string): Promise<boolean> {
-    const deletedPublicKey = await this.committer.write('deleteLink', orgId, new Date().toISOString());
+  async deleteLink(orgId: string, audit?: Audit<boolean>): Promise<boolean> {
+    const deletedPublicKey = await this.committer.writeAudited<'deleteLink'>(audit && ((deleted) => audit(deleted !== undefined)), 'deleteLink', orgId, new Date().toISOString());
     if (deletedPublicKey === undefined) return false;
     this.apiKeys.delete(deletedPublicKey);
     return true;
   }
 
-  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean> {
-    return this.committer.write('putAtlasInventory', orgId, apiKeyId, projects, receivedAt);
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.committer.writeAudited(audit, 'putAtlasInventory', orgId, apiKeyId, projects, receivedAt);
   }
 
-  deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean> {
-    return this.committer.write('deleteAtlasInventory', orgId, apiKeyId);
+  deleteAtlasInventory(orgId: string, apiKeyId: string, audit?: Audit<boolean>): Promise<boolean> {
+    return this.committer.writeAudited(audit, 'deleteAtlasInventory', orgId, apiKeyId);
   }
 
   async getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined> {

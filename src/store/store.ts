@@ -1,3 +1,4 @@
+import type { Audit, EventStore } from './events.js';
 import type { GroupStore } from './groups.js';
 import type { LiveMigrationStore } from './liveMigrations.js';
 
@@ -197,6 +198,8 @@ export interface Store {
   readonly groups: GroupStore;
   /** The live-migration jobs of projects. */
   readonly liveMigrations: LiveMigrationStore;
+  /** The audit trail (Atlas's Events API). Audited writes take an `Audit` and write its events in their transaction. */
+  readonly events: EventStore;
 
   createOrg(org: Org): Promise<void>;
   getOrg(orgId: string): Promise<Org | undefined>;
@@ -212,19 +215,19 @@ export interface Store {
   withBootstrapLock<T>(run: () => Promise<T>): Promise<T>;
   listOrgs(): Promise<Org[]>;
 
-  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  insertApiKey(key: ApiKeyRecord, audit?: Audit<void>): Promise<void>;
   findApiKeyByPublicKey(publicKey: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(orgId: string): Promise<ApiKeyRecord[]>;
   /**
    * Deletes a key and, when it is a link key, the link that depends on it; a link key is recorded
    * as retired (DELETED) in the same transaction.
    */
-  deleteApiKey(orgId: string, publicKey: string): Promise<boolean>;
+  deleteApiKey(orgId: string, publicKey: string, audit?: Audit<boolean>): Promise<boolean>;
 
-  insertServiceAccount(account: ServiceAccountRecord): Promise<void>;
+  insertServiceAccount(account: ServiceAccountRecord, audit?: Audit<void>): Promise<void>;
   findServiceAccount(clientId: string): Promise<ServiceAccountRecord | undefined>;
   listServiceAccounts(orgId: string): Promise<ServiceAccountRecord[]>;
-  deleteServiceAccount(orgId: string, clientId: string): Promise<boolean>;
+  deleteServiceAccount(orgId: string, clientId: string, audit?: Audit<boolean>): Promise<boolean>;
 
   getLink(orgId: string): Promise<LinkRecord | undefined>;
   /**
@@ -233,9 +236,9 @@ export interface Store {
    * (its name goes into the token) and the public key that was replaced; undefined, with nothing
    * written, when the org does not exist.
    */
-  replaceLink(key: ApiKeyRecord): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
+  replaceLink(key: ApiKeyRecord, audit?: Audit<{ replacedPublicKey?: string } | undefined>): Promise<{ org: Org; replacedPublicKey?: string } | undefined>;
   /** In one transaction: delete the link and its key, recording the key as retired (DELETED). False when the org had no link. */
-  deleteLink(orgId: string): Promise<boolean>;
+  deleteLink(orgId: string, audit?: Audit<boolean>): Promise<boolean>;
   /**
    * The record of the org's link key with this public key that was rotated away or deleted, if
    * this store held it and retired it less than RETIRED_LINK_KEY_RETENTION_DAYS ago (pruneExpired
@@ -249,8 +252,8 @@ export interface Store {
   // Atlas side: the inventory a source pushed with the org's link key. It is only valid with that
   // key: the moment the link is replaced or deleted (or its key deleted), it is no longer read.
   /** Stores the org's inventory; false (nothing written) when `apiKeyId` is not the org's current link key. */
-  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string): Promise<boolean>;
-  deleteAtlasInventory(orgId: string, apiKeyId: string): Promise<boolean>;
+  putAtlasInventory(orgId: string, apiKeyId: string, projects: AvailableProject[], receivedAt: string, audit?: Audit<boolean>): Promise<boolean>;
+  deleteAtlasInventory(orgId: string, apiKeyId: string, audit?: Audit<boolean>): Promise<boolean>;
   /** The inventory pushed with the org's current link key, if any. */
   getAtlasInventory(orgId: string): Promise<AvailableProject[] | undefined>;
 

@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { DIGEST_REALM, md5Hex } from '../domain/secrets.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultInjector } from '../domain/faultInjector.js';
+import type { FaultAction } from '../domain/faults.js';
+import { injectedApiError } from '../http/faultInjection.js';
+import { DIGEST_REALM, digestAuthorization, parseDigestChallenge } from '../httpDigest.js';
 
 // The source side's client for the Atlas side: HTTP Digest with the link key's HA1 (as a digest
 // client needs no more), every call bounded in time. It speaks to any Atlas-compatible base URL:
@@ -19,6 +23,8 @@ export interface AtlasEndpoint {
    * server's is --atlas-ca, `link complete`'s --ca). Default --atlas-ca.
    */
   caOption?: string;
+  /** Fault rules with target `source` (--faults): calls they hit get the injected answer instead of Atlas's. */
+  faults?: { injector: FaultInjector; observe: (action: FaultAction, path: string) => void };
 }
 
 export interface DigestIdentity {
@@ -87,19 +93,6 @@ function send(
   });
 }
 
-const CHALLENGE_PARAM = /\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s",]+))\s*(?:,|$)/gy;
-
-function parseChallenge(header: string | undefined): Record<string, string> | undefined {
-  if (!header || !/^Digest\s/i.test(header)) return undefined;
-  const params: Record<string, string> = {};
-  CHALLENGE_PARAM.lastIndex = header.indexOf(' ') + 1;
-  let match: RegExpExecArray | null;
-  while (CHALLENGE_PARAM.lastIndex < header.length && (match = CHALLENGE_PARAM.exec(header))) {
-    params[match[1]!.toLowerCase()] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!;
-  }
-  return params;
-}
-
 /**
  * One call with digest authentication: the plain request, the 401 challenge, the signed retry.
  * Resolves with Atlas's answer (any status) or rejects with AtlasUnreachable.
@@ -109,26 +102,31 @@ export async function digestCall(
   identity: DigestIdentity,
   request: { method: string; path: string; body?: string },
 ): Promise<AtlasResponse> {
+  const injected = endpoint.faults && (await injectedAnswer(endpoint.faults, request));
+  if (injected) return injected;
   const signal = AbortSignal.timeout(endpoint.timeoutMs);
   try {
     const first = await send(endpoint, request, signal);
     if (first.status !== 401) return first;
-    const challenge = parseChallenge(first.headers['www-authenticate'] as string | undefined);
+    const challenge = parseDigestChallenge(first.headers['www-authenticate'] as string | undefined);
     if (!challenge?.nonce) return first;
     if (challenge.realm !== DIGEST_REALM) {
       throw new AtlasUnreachable(`${endpoint.baseUrl.origin} asked for digest realm "${challenge.realm}"; pushlink's keys are for "${DIGEST_REALM}"`);
     }
     const uri = urlUnder(endpoint.baseUrl, request.path);
     const requestUri = uri.pathname + uri.search;
-    const cnonce = crypto.randomBytes(8).toString('hex');
-    const nc = '00000001';
-    const response = md5Hex(
-      `${identity.ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${md5Hex(`${request.method}:${requestUri}`)}`,
+    // One nonce per call: a fresh challenge each time, so the count is always 1.
+    const authorization = digestAuthorization(
+      identity.ha1,
+      { method: request.method, uri: requestUri },
+      {
+        username: identity.publicKey,
+        nonce: challenge.nonce,
+        nc: '00000001',
+        cnonce: crypto.randomBytes(8).toString('hex'),
+        ...(challenge.opaque !== undefined ? { opaque: challenge.opaque } : {}),
+      },
     );
-    const authorization =
-      `Digest username="${identity.publicKey}", realm="${DIGEST_REALM}", nonce="${challenge.nonce}", uri="${requestUri}", ` +
-      `response="${response}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}"` +
-      (challenge.opaque !== undefined ? `, opaque="${challenge.opaque}"` : '');
     return await send(endpoint, { ...request, authorization }, signal);
   } catch (error) {
     if (error instanceof AtlasUnreachable) throw error;
@@ -142,6 +140,19 @@ export async function digestCall(
     }
     throw new AtlasUnreachable(`${endpoint.baseUrl.origin} could not be reached: ${why}`);
   }
+}
+
+/** A source-target fault's answer to `request` (after its latency), or undefined to call Atlas. */
+async function injectedAnswer(faults: NonNullable<AtlasEndpoint['faults']>, request: { method: string; path: string }): Promise<AtlasResponse | undefined> {
+  const path = request.path.split('?', 1)[0]!;
+  const action = faults.injector.forCall({ target: 'source', method: request.method, path });
+  if (!action) return undefined;
+  faults.observe(action, path);
+  if (action.latencyMs > 0) await sleep(action.latencyMs);
+  if (!action.error) return undefined;
+  const error = injectedApiError(action.error, path);
+  const headers: http.IncomingHttpHeaders = { 'content-type': 'application/json', 'x-error-code': error.errorCode, ...error.headers };
+  return { status: error.status, headers, body: JSON.stringify(error.body()) };
 }
 
 /** "401 UNEXPECTED_ERROR: You are not authorized for this resource." from an ApiError answer. */

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { wallClock, type Clock } from '../domain/clock.js';
 import { readSourceInventory } from '../domain/inventory.js';
 import type { MigrationReport } from '../domain/liveMigrations.js';
 import type { AvailableProject, Store } from '../store/store.js';
@@ -66,6 +67,8 @@ export class MigrationAgent {
     private readonly log: FastifyBaseLogger,
     private readonly pollMs: number,
     private readonly pace: MigrationPace,
+    /** The Atlas side's clock with --role both (progress is measured from instants Atlas stored). */
+    private readonly clock: Clock = wallClock,
   ) {}
 
   start(): void {
@@ -105,7 +108,7 @@ export class MigrationAgent {
       const { projects } = await readSourceInventory(this.store, orgId);
       for (const job of jobs) {
         if (this.stopped) return;
-        const report = progressOf(job, projects, Date.now(), this.pace);
+        const report = progressOf(job, projects, this.clock.now().getTime(), this.pace);
         const put = await digestCall(this.atlas(), link, { method: 'PUT', path: `${jobsPath(link.atlasOrgId)}/${job._id}`, body: JSON.stringify(report) });
         if (put.status !== 204) throw new AtlasUnreachable(describeAtlasAnswer(put));
       }

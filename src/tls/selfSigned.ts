@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { writeFileAtomically } from '../files.js';
 
 // `--tls self-signed`: a local certificate authority in <data-dir>/tls and a server certificate it

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { ConfigError, type TlsSetting } from '../config.js';
+import { ConfigError } from '../configError.js';
 import { ensureSelfSignedTls, type SelfSignedTls } from './selfSigned.js';
 
 // The certificate and key the HTTPS server presents, from --tls-cert/--tls-key or --tls self-signed,
 // checked before the server starts so a bad file is a clear startup error, not a failed handshake.
+
+/** How the server gets its certificate: given files, or a local CA it keeps in the data dir. */
+export type TlsSetting = { kind: 'files'; certFile: string; keyFile: string } | { kind: 'self-signed' };
 
 export interface ServerTls {
   cert: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, beforeEach, describe, it } from 'node:test';
 import { verifyClientCredentials } from '../../src/domain/serviceAccounts.js';
-import { digestHa1 } from '../../src/domain/secrets.js';
+import { digestHa1 } from '../../src/httpDigest.js';
 import { parseSeedFile, SeedError } from '../../src/domain/seedFile.js';
 import { applySeed } from '../../src/domain/seedPlan.js';
 import type { Store } from '../../src/store/store.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DIGEST_REALM } from '../../src/domain/secrets.js';
+import { DIGEST_REALM } from '../../src/httpDigest.js';
 import { request } from './http.js';
 
 // A stand-in for the Atlas side on 127.0.0.1 whose answers and timing a test decides: each request

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { adminTokenHash } from '../../src/auth/localAdmin.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { bootstrapIfEmpty, type BootstrapCredentials } from '../../src/domain/bootstrap.js';
 import type { Clock } from '../../src/domain/clock.js';
@@ -29,7 +30,7 @@ export function tempDir(prefix = 'pushlink-test-'): string {
 
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
-  options: { host?: string; store?: Store; clock?: Clock; orgName?: string; selfSignedTls?: boolean } = {},
+  options: { host?: string; store?: Store; clock?: Clock; orgName?: string; selfSignedTls?: boolean; adminToken?: string } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   const config: ServerConfig = {
@@ -48,6 +49,7 @@ export async function startServer(
   const app = await buildApp(config, store, {
     ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.adminToken ? { adminTokenHash: adminTokenHash(options.adminToken) } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: 0 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jacksonPretty, parseRenderOptions, wrapInEnvelope } from '../../src/http/render.js';
-import { ApiError } from '../../src/http/errors.js';
+import { jacksonPretty, wrapInEnvelope } from '../../src/http/render.js';
 
 describe('jacksonPretty', () => {
   it('prints objects like Atlas (Jackson DefaultPrettyPrinter)', () => {
@@ -43,21 +42,4 @@ describe('envelope', () => {
       status: 200,
     });
   });
-});
-
-describe('parseRenderOptions', () => {
-  it('defaults both to false', () => {
-    assert.deepEqual(parseRenderOptions({}), { envelope: false, pretty: false });
-  });
-  it('reads true and false', () => {
-    assert.deepEqual(parseRenderOptions({ envelope: 'true', pretty: 'false' }), { envelope: true, pretty: false });
-  });
-  for (const bad of ['yes', '1', '', 'TRUE', ['true', 'true']]) {
-    it(`refuses envelope=${JSON.stringify(bad)} with INVALID_QUERY_PARAMETER`, () => {
-      assert.throws(
-        () => parseRenderOptions({ envelope: bad }),
-        (e: unknown) => e instanceof ApiError && e.errorCode === 'INVALID_QUERY_PARAMETER' && e.status === 400,
-      );
-    });
-  }
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { LOCAL_ADMIN } from '../../src/domain/events.js';
 import { after, before, describe, it } from 'node:test';
 import { DomainError } from '../../src/domain/errors.js';
 import { newObjectId } from '../../src/domain/ids.js';
@@ -58,11 +59,11 @@ describe('live-migration jobs across two instances on one PostgreSQL', { skip },
     const job = migration('other');
     assert.equal(await a.liveMigrations.createMigration(job, blocksInto('other')), true);
     const now = new Date();
-    await changeMigration(b, groupId, job.id, (m) => applyReport(m, { status: 'WORKING', lagTimeSeconds: 0, readyForCutover: true }, now, WINDOW));
+    await changeMigration(b, groupId, job.id, (m) => applyReport(m, { status: 'WORKING', lagTimeSeconds: 0, readyForCutover: true }, now, WINDOW), LOCAL_ADMIN, now, WINDOW);
     assert.notEqual((await a.liveMigrations.getMigration(groupId, job.id))!.readyAt, null);
     const outcomes = await Promise.allSettled([
-      changeMigration(a, groupId, job.id, (m) => requestCutover(m, now, WINDOW)),
-      changeMigration(b, groupId, job.id, (m) => requestCutover(m, now, WINDOW)),
+      changeMigration(a, groupId, job.id, (m) => requestCutover(m, now, WINDOW), LOCAL_ADMIN, now, WINDOW),
+      changeMigration(b, groupId, job.id, (m) => requestCutover(m, now, WINDOW), LOCAL_ADMIN, now, WINDOW),
     ]);
     assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
     const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { digestCall, urlUnder } from '../../src/sync/atlasClient.js';
-import { digestHa1 } from '../../src/domain/secrets.js';
+import { digestHa1 } from '../../src/httpDigest.js';
 import { startFakeAtlas, withDigestChallenge, type FakeAtlas } from '../helpers/fakeAtlas.js';
 
 describe('the Atlas client', () => {

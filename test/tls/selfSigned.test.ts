@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError } from '../../src/configError.js';
 import { ensureSelfSignedTls, selfSignedFiles } from '../../src/tls/selfSigned.js';
 import { tempDir } from '../helpers/server.js';
 

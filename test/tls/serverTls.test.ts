@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError } from '../../src/configError.js';
 import { loadServerTls, trustInstructions } from '../../src/tls/serverTls.js';
 import { selfSignedFiles } from '../../src/tls/selfSigned.js';
 import { tempDir } from '../helpers/server.js';

@@ -260,6 +260,26 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       CREATE INDEX live_migrations_org ON live_migrations(org_id);
     `,
   },
+  {
+    // As SQLite's step 9: the audit trail (store/events.ts).
+    version: 9,
+    sql: `
+      CREATE TABLE events (
+        seq bigserial PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        org_id text NOT NULL,
+        group_id text,
+        event_type_name text NOT NULL,
+        created timestamptz NOT NULL,
+        subject_id text,
+        body jsonb NOT NULL
+      );
+      CREATE INDEX events_org ON events(org_id, created, seq);
+      CREATE INDEX events_group ON events(group_id, created, seq) WHERE group_id IS NOT NULL;
+      CREATE INDEX events_subject ON events(subject_id, created) WHERE subject_id IS NOT NULL;
+      CREATE INDEX events_created ON events(created);
+    `,
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1]!.version;

@@ -233,6 +233,28 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX live_migrations_org ON live_migrations(org_id);
     `,
   },
+  {
+    version: 9,
+    // The audit trail (store/events.ts). Not tied to orgs or projects by a foreign key: an event
+    // outlives what it is about. `seq` orders events of the same instant as they were written; the
+    // body (actor, address, Atlas's fields) is JSON, as it is only ever read whole.
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL,
+        group_id TEXT,
+        event_type_name TEXT NOT NULL,
+        created TEXT NOT NULL,
+        subject_id TEXT,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX events_org ON events(org_id, created, seq);
+      CREATE INDEX events_group ON events(group_id, created, seq) WHERE group_id IS NOT NULL;
+      CREATE INDEX events_subject ON events(subject_id, created) WHERE subject_id IS NOT NULL;
+      CREATE INDEX events_created ON events(created);
+    `,
+  },
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;

@@ -8,6 +8,7 @@ import {
   type GroupStore,
   type GroupWithClusterCount,
 } from '../groups.js';
+import type { Audit } from '../events.js';
 import { query, type Queryable } from '../postgresStatements.js';
 
 // Projects and clusters on PostgreSQL. Several instances may write at once, so every check and
@@ -18,7 +19,8 @@ import { query, type Queryable } from '../postgresStatements.js';
 /** What the store hands this aggregate: its pool, and its transaction (commit observers, 503 mapping). */
 export interface PostgresAccess {
   pool: pg.Pool;
-  transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /** With `audit`, the events it computes from `run`'s result are written in the same transaction. */
+  transaction<T>(run: (client: pg.PoolClient) => Promise<T>, audit?: Audit<T>): Promise<T>;
 }
 
 interface GroupRow {
@@ -110,10 +112,10 @@ export class PostgresGroupStore implements GroupStore {
     return (await query<R>(on, statement, values)).rows[0];
   }
 
-  async createGroup(group: GroupRecord): Promise<void> {
-    await this.db.transaction((client) =>
-      query(client, SQL.insertGroup, [group.id, group.orgId, group.name, JSON.stringify(group.tags), group.withDefaultAlertsSettings, group.createdAt]),
-    );
+  async createGroup(group: GroupRecord, audit?: Audit<void>): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await query(client, SQL.insertGroup, [group.id, group.orgId, group.name, JSON.stringify(group.tags), group.withDefaultAlertsSettings, group.createdAt]);
+    }, audit);
   }
 
   async getGroup(groupId: string, now: string): Promise<GroupWithClusterCount | undefined> {
@@ -137,7 +139,7 @@ export class PostgresGroupStore implements GroupStore {
     );
   }
 
-  deleteGroup(groupId: string, now: string): Promise<DeleteGroupOutcome> {
+  deleteGroup(groupId: string, now: string, audit?: Audit<DeleteGroupOutcome>): Promise<DeleteGroupOutcome> {
     return this.db.transaction(async (client): Promise<DeleteGroupOutcome> => {
       if (!(await this.one(client, SQL.lockGroup, [groupId]))) return 'NOT_FOUND';
       const { n } = (await this.one<{ n: number }>(client, SQL.countAliveClusters, [groupId, now]))!;
@@ -145,10 +147,10 @@ export class PostgresGroupStore implements GroupStore {
       await query(client, SQL.deleteGoneClusters, [groupId, now]);
       await query(client, SQL.deleteGroup, [groupId]);
       return 'DELETED';
-    });
+    }, audit);
   }
 
-  createCluster(cluster: ClusterRecord, now: string): Promise<CreateClusterOutcome> {
+  createCluster(cluster: ClusterRecord, now: string, audit?: Audit<CreateClusterOutcome>): Promise<CreateClusterOutcome> {
     return this.db.transaction(async (client): Promise<CreateClusterOutcome> => {
       const groupId = cluster.groupId;
       if (!(await this.one(client, SQL.lockGroup, [groupId]))) return 'GROUP_NOT_FOUND';
@@ -169,7 +171,7 @@ export class PostgresGroupStore implements GroupStore {
         cluster.revision,
       ]);
       return 'CREATED';
-    });
+    }, audit);
   }
 
   async getCluster(groupId: string, name: string, now: string): Promise<ClusterRecord | undefined> {
@@ -181,7 +183,7 @@ export class PostgresGroupStore implements GroupStore {
     return (await query<ClusterRow>(this.db.pool, SQL.listClusters, [groupId, now])).rows.map(toCluster);
   }
 
-  saveCluster(cluster: ClusterRecord, expectedRevision: number): Promise<boolean> {
+  saveCluster(cluster: ClusterRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean> {
     return this.db.transaction(
       async (client) =>
         (
@@ -195,6 +197,7 @@ export class PostgresGroupStore implements GroupStore {
             expectedRevision,
           ])
         ).rowCount === 1,
+      audit,
     );
   }
 }

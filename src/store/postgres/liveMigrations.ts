@@ -1,4 +1,5 @@
 import type { LiveMigrationRecord, LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
+import type { Audit } from '../events.js';
 import { query } from '../postgresStatements.js';
 import type { PostgresAccess } from './groups.js';
 
@@ -35,10 +36,10 @@ const SQL = {
 export class PostgresLiveMigrationStore implements LiveMigrationStore {
   constructor(private readonly db: PostgresAccess) {}
 
-  async createValidation(v: ValidationRecord): Promise<void> {
-    await this.db.transaction((client) =>
-      query(client, SQL.insertValidation, [v.id, v.groupId, v.sourceGroupId, v.createdAt, v.settlesAt, v.outcome, v.errorMessage]),
-    );
+  async createValidation(v: ValidationRecord, audit?: Audit<void>): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await query(client, SQL.insertValidation, [v.id, v.groupId, v.sourceGroupId, v.createdAt, v.settlesAt, v.outcome, v.errorMessage]);
+    }, audit);
   }
 
   async getValidation(groupId: string, validationId: string): Promise<ValidationRecord | undefined> {
@@ -57,14 +58,14 @@ export class PostgresLiveMigrationStore implements LiveMigrationStore {
   }
 
   /** The project's row is locked first: creates into one project run one at a time. */
-  createMigration(m: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean): Promise<boolean> {
+  createMigration(m: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean, audit?: Audit<boolean>): Promise<boolean> {
     return this.db.transaction(async (client) => {
       await query(client, SQL.lockGroup, [m.groupId]);
       const others = (await query<{ record: LiveMigrationRecord }>(client, SQL.groupMigrations, [m.groupId])).rows.map((row) => row.record);
       if (others.some(blocks)) return false;
       await query(client, SQL.insertMigration, [m.id, m.groupId, m.orgId, JSON.stringify(m), m.createdAt, m.revision]);
       return true;
-    });
+    }, audit);
   }
 
   async getMigration(groupId: string, migrationId: string): Promise<LiveMigrationRecord | undefined> {
@@ -75,7 +76,10 @@ export class PostgresLiveMigrationStore implements LiveMigrationStore {
     return (await query<{ record: LiveMigrationRecord }>(this.db.pool, SQL.listMigrations, [orgId])).rows.map((row) => row.record);
   }
 
-  saveMigration(m: LiveMigrationRecord, expectedRevision: number): Promise<boolean> {
-    return this.db.transaction(async (client) => (await query(client, SQL.saveMigration, [m.id, JSON.stringify(m), m.revision, expectedRevision])).rowCount === 1);
+  saveMigration(m: LiveMigrationRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean> {
+    return this.db.transaction(
+      async (client) => (await query(client, SQL.saveMigration, [m.id, JSON.stringify(m), m.revision, expectedRevision])).rowCount === 1,
+      audit,
+    );
   }
 }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { Audit } from '../events.js';
 import type { GroupCommitter } from '../groupCommit.js';
 import {
   MAX_CLUSTERS_PER_GROUP,
@@ -113,10 +114,10 @@ export class SqliteGroupStore implements GroupStore {
     return Promise.resolve(run());
   }
 
-  async createGroup(group: GroupRecord): Promise<void> {
-    await this.committer.transact(() =>
-      this.s.insertGroup.run({ ...group, tags: JSON.stringify(group.tags), alerts: group.withDefaultAlertsSettings ? 1 : 0 }),
-    );
+  async createGroup(group: GroupRecord, audit?: Audit<void>): Promise<void> {
+    await this.committer.transact(() => {
+      this.s.insertGroup.run({ ...group, tags: JSON.stringify(group.tags), alerts: group.withDefaultAlertsSettings ? 1 : 0 });
+    }, audit);
   }
 
   getGroup(groupId: string, now: string): Promise<GroupWithClusterCount | undefined> {
@@ -145,17 +146,17 @@ export class SqliteGroupStore implements GroupStore {
     );
   }
 
-  deleteGroup(groupId: string, now: string): Promise<DeleteGroupOutcome> {
+  deleteGroup(groupId: string, now: string, audit?: Audit<DeleteGroupOutcome>): Promise<DeleteGroupOutcome> {
     return this.committer.transact((): DeleteGroupOutcome => {
       if (!this.s.groupExists.get(groupId)) return 'NOT_FOUND';
       if ((this.s.countAliveClusters.get({ groupId, now }) as { n: number }).n > 0) return 'HAS_CLUSTERS';
       this.s.deleteGoneClusters.run({ groupId, now });
       this.s.deleteGroup.run(groupId);
       return 'DELETED';
-    });
+    }, audit);
   }
 
-  createCluster(cluster: ClusterRecord, now: string): Promise<CreateClusterOutcome> {
+  createCluster(cluster: ClusterRecord, now: string, audit?: Audit<CreateClusterOutcome>): Promise<CreateClusterOutcome> {
     return this.committer.transact((): CreateClusterOutcome => {
       const groupId = cluster.groupId;
       if (!this.s.groupExists.get(groupId)) return 'GROUP_NOT_FOUND';
@@ -165,7 +166,7 @@ export class SqliteGroupStore implements GroupStore {
       if ((this.s.countAliveClusters.get({ groupId, now }) as { n: number }).n >= MAX_CLUSTERS_PER_GROUP) return 'TOO_MANY_CLUSTERS';
       this.s.insertCluster.run({ ...cluster, spec: JSON.stringify(cluster.spec) });
       return 'CREATED';
-    });
+    }, audit);
   }
 
   getCluster(groupId: string, name: string, now: string): Promise<ClusterRecord | undefined> {
@@ -179,7 +180,7 @@ export class SqliteGroupStore implements GroupStore {
     return this.read(() => (this.s.listClusters.all({ groupId, now }) as ClusterRow[]).map(toCluster));
   }
 
-  saveCluster(cluster: ClusterRecord, expectedRevision: number): Promise<boolean> {
+  saveCluster(cluster: ClusterRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean> {
     return this.committer.transact(
       () =>
         this.s.saveCluster.run({
@@ -191,6 +192,7 @@ export class SqliteGroupStore implements GroupStore {
           revision: cluster.revision,
           expectedRevision,
         }).changes === 1,
+      audit,
     );
   }
 }

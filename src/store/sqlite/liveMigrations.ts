@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { Audit } from '../events.js';
 import type { GroupCommitter } from '../groupCommit.js';
 import type { LiveMigrationRecord, LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
 
@@ -52,13 +53,13 @@ export class SqliteLiveMigrationStore implements LiveMigrationStore {
     this.updateMigration = db.prepare('UPDATE live_migrations SET record = @record, revision = @revision WHERE id = @id AND revision = @expectedRevision');
   }
 
-  createMigration(migration: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean): Promise<boolean> {
+  createMigration(migration: LiveMigrationRecord, blocks: (other: LiveMigrationRecord) => boolean, audit?: Audit<boolean>): Promise<boolean> {
     return this.committer.transact(() => {
       const others = (this.selectGroupMigrations.all(migration.groupId) as string[]).map((r) => JSON.parse(r) as LiveMigrationRecord);
       if (others.some(blocks)) return false;
       this.insertMigration.run({ ...migration, record: JSON.stringify(migration) });
       return true;
-    });
+    }, audit);
   }
 
   async getMigration(groupId: string, migrationId: string): Promise<LiveMigrationRecord | undefined> {
@@ -72,14 +73,17 @@ export class SqliteLiveMigrationStore implements LiveMigrationStore {
     return (this.selectOrgMigrations.all(orgId) as string[]).map((record) => JSON.parse(record) as LiveMigrationRecord);
   }
 
-  saveMigration(migration: LiveMigrationRecord, expectedRevision: number): Promise<boolean> {
+  saveMigration(migration: LiveMigrationRecord, expectedRevision: number, audit?: Audit<boolean>): Promise<boolean> {
     return this.committer.transact(
       () => this.updateMigration.run({ id: migration.id, record: JSON.stringify(migration), revision: migration.revision, expectedRevision }).changes === 1,
+      audit,
     );
   }
 
-  async createValidation(validation: ValidationRecord): Promise<void> {
-    await this.committer.transact(() => this.insertValidation.run(validation));
+  async createValidation(validation: ValidationRecord, audit?: Audit<void>): Promise<void> {
+    await this.committer.transact(() => {
+      this.insertValidation.run(validation);
+    }, audit);
   }
 
   async getValidation(groupId: string, validationId: string): Promise<ValidationRecord | undefined> {

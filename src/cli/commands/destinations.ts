@@ -1,13 +1,13 @@
-import { Option, type Command } from 'commander';
-import { createCluster, changeCluster, requestDeletion, requireCluster, clusterState } from '../domain/clusters.js';
-import { DomainError } from '../domain/errors.js';
-import { createGroup, deleteGroup } from '../domain/groups.js';
-import { OBJECT_ID_PATTERN } from '../domain/ids.js';
-import { clusterView } from '../routes/views/clusterView.js';
-import { groupView } from '../routes/views/groupView.js';
-import type { StoreLocation } from '../store/open.js';
-import type { Store } from '../store/store.js';
-import { print, withStore } from './admin.js';
+import type { Command } from 'commander';
+import { createCluster, changeCluster, requestDeletion, requireCluster, clusterState } from '../../domain/clusters.js';
+import { DomainError } from '../../domain/errors.js';
+import { createGroup, deleteGroup } from '../../domain/groups.js';
+import { OBJECT_ID_PATTERN } from '../../domain/ids.js';
+import { clusterView } from '../../routes/views/clusterView.js';
+import { groupView } from '../../routes/views/groupView.js';
+import type { Store } from '../../store/store.js';
+import { print, withStore } from '../admin.js';
+import { dataDirOption, databaseUrlOption, jsonOption, output, storeLocation as location, type JsonOptions, type StoreOptions } from '../options.js';
 
 // `pushlink project …` and `pushlink cluster …`: set up a migration's destination from a script,
 // without HTTP, on the store a server is running on. The same domain rules as the API apply; JSON
@@ -16,11 +16,40 @@ import { print, withStore } from './admin.js';
 
 const LINK_BASE = '/api/atlas/v2';
 
-interface Shared {
-  location: (o: { dataDir: string; databaseUrl?: string }) => StoreLocation;
-  dataDirOption: () => Option;
-  databaseUrlOption: () => Option;
-  jsonOption: () => Option;
+type AdminOptions = StoreOptions & JsonOptions;
+
+interface ProjectCreateOptions extends AdminOptions {
+  org: string;
+  name: string;
+  tag?: Array<{ key: string; value: string }>;
+}
+
+interface ProjectListOptions extends AdminOptions {
+  org: string;
+}
+
+interface ProjectOptions extends AdminOptions {
+  project: string;
+}
+
+interface ClusterOptions extends ProjectOptions {
+  name: string;
+}
+
+interface ClusterCreateOptions extends ClusterOptions {
+  tier: string;
+  provider: string;
+  region: string;
+  members: string;
+  mdbVersion?: string;
+  terminationProtection?: boolean;
+  /** Seconds. */
+  provisioning?: string;
+}
+
+interface ClusterDeleteOptions extends ClusterOptions {
+  /** Seconds. */
+  deletion?: string;
 }
 
 /** `--tag env=test` (repeatable) → Atlas tags. */
@@ -42,8 +71,7 @@ async function requireProject(store: Store, projectId: string): Promise<void> {
   if (!(await store.groups.getGroup(projectId, new Date().toISOString()))) throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
 }
 
-export function registerDestinationCommands(program: Command, shared: Shared): void {
-  const { location, dataDirOption, databaseUrlOption, jsonOption } = shared;
+export function registerDestinationCommands(program: Command): void {
   const withCommon = (command: Command) => command.addOption(dataDirOption()).addOption(databaseUrlOption()).addOption(jsonOption());
 
   const project = program.command('project').description('Atlas projects (groups): the destinations of a live migration');
@@ -54,21 +82,21 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
       .requiredOption('--org <orgId>', 'organization id')
       .requiredOption('--name <name>', 'project name (unique in the organization)')
       .option('--tag <key=value>', 'a tag (repeatable)', parseTagOption),
-  ).action(async (o) => {
+  ).action(async (o: ProjectCreateOptions) => {
     const created = await withStore(location(o), async (store) => {
       if (!(await store.getOrg(o.org))) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${o.org}`, [o.org]);
       return createGroup(store.groups, o.org, { name: o.name, tags: o.tag }, new Date());
     });
-    print({ json: !!o.json }, groupView(created, LINK_BASE), `created project ${created.group.id} "${created.group.name}"`);
+    print(output(o), groupView(created, LINK_BASE), `created project ${created.group.id} "${created.group.name}"`);
   });
-  withCommon(project.command('list').description("an organization's projects").requiredOption('--org <orgId>', 'organization id')).action(async (o) => {
+  withCommon(project.command('list').description("an organization's projects").requiredOption('--org <orgId>', 'organization id')).action(async (o: ProjectListOptions) => {
     const rows = await withStore(location(o), (store) => store.groups.listGroups(o.org, new Date().toISOString()));
     const text = rows.map((r) => `${r.group.id}  ${r.group.name}  ${r.clusterCount} cluster(s)`).join('\n') || '(no projects)';
-    print({ json: !!o.json }, rows.map((r) => groupView(r, LINK_BASE, 'listed')), text);
+    print(output(o), rows.map((r) => groupView(r, LINK_BASE, 'listed')), text);
   });
-  withCommon(project.command('delete').description('delete a project that has no clusters').requiredOption('--project <projectId>', 'project id')).action(async (o) => {
+  withCommon(project.command('delete').description('delete a project that has no clusters').requiredOption('--project <projectId>', 'project id')).action(async (o: ProjectOptions) => {
     await withStore(location(o), (store) => deleteGroup(store.groups, o.project, new Date()));
-    print({ json: !!o.json }, { deleted: o.project }, `deleted project ${o.project}`);
+    print(output(o), { deleted: o.project }, `deleted project ${o.project}`);
   });
 
   const cluster = program.command('cluster').description('Atlas clusters of a project');
@@ -85,7 +113,7 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
       .option('--mdb-version <major>', 'MongoDB major version (6.0, 7.0, 8.0; default the newest)')
       .option('--termination-protection', 'refuse deletes until it is turned off')
       .option('--provisioning <seconds>', 'how long it stays CREATING (env PUSHLINK_CLUSTER_PROVISIONING; default 5)'),
-  ).action(async (o) => {
+  ).action(async (o: ClusterCreateOptions) => {
     const provisioningMs = seconds(o.provisioning ?? process.env.PUSHLINK_CLUSTER_PROVISIONING, 5_000);
     const tenant = o.tier === 'M0';
     const regionConfig = tenant
@@ -103,24 +131,24 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
       await requireProject(store, o.project);
       return createCluster(store.groups, o.project, body, '2024-10-23', { provisioningMs, deletionMs: 0 }, now);
     });
-    print({ json: !!o.json }, clusterView(created, '2024-08-05', LINK_BASE, now), `cluster '${created.name}' is being created (IDLE at ${created.readyAt})`);
+    print(output(o), clusterView(created, '2024-08-05', LINK_BASE, now), `cluster '${created.name}' is being created (IDLE at ${created.readyAt})`);
   });
-  withCommon(cluster.command('list').description("a project's clusters").requiredOption('--project <projectId>', 'project id')).action(async (o) => {
+  withCommon(cluster.command('list').description("a project's clusters").requiredOption('--project <projectId>', 'project id')).action(async (o: ProjectOptions) => {
     const now = new Date();
     const rows = await withStore(location(o), (store) => store.groups.listClusters(o.project, now.toISOString()));
     const text = rows.map((c) => `${c.name}  ${clusterState(c, now)}  ${c.spec.mongoDBVersion}`).join('\n') || '(no clusters)';
-    print({ json: !!o.json }, rows.map((c) => clusterView(c, '2024-08-05', LINK_BASE, now)), text);
+    print(output(o), rows.map((c) => clusterView(c, '2024-08-05', LINK_BASE, now)), text);
   });
   withCommon(
     cluster.command('describe').description('one cluster').requiredOption('--project <projectId>', 'project id').requiredOption('--name <name>', 'cluster name'),
-  ).action(async (o) => {
+  ).action(async (o: ClusterOptions) => {
     const now = new Date();
     const found = await withStore(location(o), async (store) => {
       await requireProject(store, o.project);
       return requireCluster(store.groups, o.project, o.name, now);
     });
     const view = clusterView(found, '2024-08-05', LINK_BASE, now);
-    print({ json: !!o.json }, view, `${found.name}  ${view.stateName}  ${found.spec.mongoDBVersion}  ${view.connectionStrings.standardSrv ?? '(no connection string until IDLE)'}`);
+    print(output(o), view, `${found.name}  ${view.stateName}  ${found.spec.mongoDBVersion}  ${view.connectionStrings.standardSrv ?? '(no connection string until IDLE)'}`);
   });
   withCommon(
     cluster
@@ -129,10 +157,10 @@ export function registerDestinationCommands(program: Command, shared: Shared): v
       .requiredOption('--project <projectId>', 'project id')
       .requiredOption('--name <name>', 'cluster name')
       .option('--deletion <seconds>', 'how long it stays DELETING (env PUSHLINK_CLUSTER_DELETION; default 3)'),
-  ).action(async (o) => {
+  ).action(async (o: ClusterDeleteOptions) => {
     const deletionMs = seconds(o.deletion ?? process.env.PUSHLINK_CLUSTER_DELETION, 3_000);
     const now = new Date();
     await withStore(location(o), (store) => changeCluster(store.groups, o.project, o.name, now, (c) => requestDeletion(c, { provisioningMs: 0, deletionMs }, now)));
-    print({ json: !!o.json }, { deleting: o.name }, `deleting cluster '${o.name}'`);
+    print(output(o), { deleting: o.name }, `deleting cluster '${o.name}'`);
   });
 }

@@ -1,17 +1,19 @@
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { ServerConfig } from './config.js';
-import type { AccessTokens } from './auth/oauth.js';
-import type { Authenticator, Principal } from './auth/principal.js';
-import { assertAccessListAllows, authorizeGroup, authorizeOrg, type GroupRequirement, type OrgRequirement } from './auth/authorize.js';
-import type { Clock } from './domain/clock.js';
-import { requireGroup } from './domain/groups.js';
-import type { GroupWithClusterCount } from './store/groups.js';
-import { ApiError } from './http/errors.js';
-import { ATLAS_GROUP_RATE_LIMIT, enforceRateLimit } from './http/ratelimit.js';
-import { parseRenderOptions, renderJson, wrapInEnvelope, type RenderOptions } from './http/render.js';
-import { deprecationHeaders, negotiateVersion, versionedContentType, type VersionLifecycle } from './http/versioning.js';
-import type { Metrics } from './observability/metrics.js';
-import type { Store } from './store/store.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { ServerConfig } from '../config.js';
+import type { AccessTokens } from '../auth/oauth.js';
+import type { Authenticator, Principal } from '../auth/principal.js';
+import { assertAccessListAllows, authorizeGroup, authorizeOrg, type GroupRequirement, type OrgRequirement } from '../auth/authorize.js';
+import type { Clock, ControllableClock } from '../domain/clock.js';
+import type { FaultInjector } from '../domain/faultInjector.js';
+import { requireGroup } from '../domain/groups.js';
+import type { GroupWithClusterCount } from '../store/groups.js';
+import { ApiError } from '../http/errors.js';
+import { ATLAS_GROUP_RATE_LIMIT, enforceRateLimit } from '../http/ratelimit.js';
+import { renderJson, wrapInEnvelope } from '../http/render.js';
+import { parseRenderOptions, type RenderOptions } from '../http/renderOptions.js';
+import { deprecationHeaders, negotiateVersion, versionedContentType, type VersionLifecycle } from '../http/versioning.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/store.js';
 
 // The path every request to an Atlas (or Cloud Manager / Ops Manager) public API operation takes
 // before its route runs, in order: render options → version → authenticate → access list → org
@@ -55,6 +57,12 @@ export interface AppContext {
   accessTokens: AccessTokens;
   metrics: Metrics;
   clock: Clock;
+  /** The fault rules this server runs with (--faults, the admin endpoint). */
+  faults: FaultInjector;
+  /** `clock` when it can be moved (--clock controllable, --clock-rate); undefined on the wall clock. */
+  controllableClock: ControllableClock | undefined;
+  /** SHA-256 of the local admin's token (admin.json); undefined: no local admin. */
+  adminTokenHash: Buffer | undefined;
 }
 
 declare module 'fastify' {
@@ -65,6 +73,14 @@ declare module 'fastify' {
     /** The project a group-scoped operation names, as its caller may see it. */
     group: GroupWithClusterCount;
   }
+}
+
+/** The request fields the hook fills, declared on the app before any route (Fastify's decorateRequest). */
+export function decorateAtlasRequests(app: FastifyInstance): void {
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('render', null as unknown as RenderOptions);
+  app.decorateRequest('resourceVersion', '');
+  app.decorateRequest('group', null as unknown as GroupWithClusterCount);
 }
 
 export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRequestHookHandler {
@@ -114,10 +130,10 @@ export function atlasRequest(context: AppContext, route: AtlasRouteConfig): onRe
       await enforceRateLimit(context.store, context.config.rateLimit, reply, {
         bucket: `org:${orgId}:cloudMigration`,
         resource: `api/atlas/v2/orgs/${orgId}/liveMigrations`,
-      });
+      }, context.clock.now().getTime());
     } else if (route.rateLimit === 'group' && route.group) {
       const groupId = request.group.group.id;
-      await enforceRateLimit(context.store, groupPolicy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` });
+      await enforceRateLimit(context.store, groupPolicy, reply, { bucket: `group:${groupId}`, resource: `api/atlas/v2/groups/${groupId}` }, context.clock.now().getTime());
     }
   };
 }

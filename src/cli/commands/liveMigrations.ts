@@ -1,19 +1,21 @@
-import type { Command, Option } from 'commander';
-import { DEFAULT_CONFIG } from '../config.js';
-import { migrationView, requireMigration } from '../domain/liveMigrations.js';
-import type { LiveMigrationRecord } from '../store/liveMigrations.js';
-import type { StoreLocation } from '../store/open.js';
-import { print, withStore } from './admin.js';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG } from '../../config.js';
+import { migrationView, requireMigration } from '../../domain/liveMigrations.js';
+import type { LiveMigrationRecord } from '../../store/liveMigrations.js';
+import { print, withStore } from '../admin.js';
+import { dataDirOption, databaseUrlOption, jsonOption, output, storeLocation as location, type JsonOptions, type StoreOptions } from '../options.js';
 
 // `pushlink migration list|describe`: the live migrations an Atlas side keeps, read from its
 // store, also while it runs. EXPIRED depends on the server's cutover window: the command reads
 // PUSHLINK_CUTOVER_WINDOW (seconds) as the server does, else Atlas's 120 hours.
 
-interface Shared {
-  location: (o: { dataDir: string; databaseUrl?: string }) => StoreLocation;
-  dataDirOption: () => Option;
-  databaseUrlOption: () => Option;
-  jsonOption: () => Option;
+interface MigrationListOptions extends StoreOptions, JsonOptions {
+  org: string;
+}
+
+interface MigrationDescribeOptions extends StoreOptions, JsonOptions {
+  project: string;
+  id: string;
 }
 
 function cutoverWindowMs(): number {
@@ -39,8 +41,7 @@ function describe(m: LiveMigrationRecord, now: Date) {
 const line = (d: ReturnType<typeof describe>) =>
   `${d._id}  ${d.status}${d.readyForCutover ? ' (ready for cutover)' : ''}  lag ${d.lagTimeSeconds ?? '-'}  ${d.sourceGroupId}/${d.sourceClusterName} -> ${d.groupId}/${d.destinationClusterName}${d.errorMessage ? `  ${d.errorMessage}` : ''}`;
 
-export function registerMigrationCommands(program: Command, shared: Shared): void {
-  const { location, dataDirOption, databaseUrlOption, jsonOption } = shared;
+export function registerMigrationCommands(program: Command): void {
   const migration = program.command('migration').description("the live migrations of an Atlas side's organizations");
   migration
     .command('list')
@@ -49,10 +50,10 @@ export function registerMigrationCommands(program: Command, shared: Shared): voi
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
     .addOption(jsonOption())
-    .action(async (o) => {
+    .action(async (o: MigrationListOptions) => {
       const now = new Date();
       const rows = (await withStore(location(o), (store) => store.liveMigrations.listMigrations(o.org))).map((m) => describe(m, now));
-      print({ json: !!o.json }, rows, rows.map(line).join('\n') || '(no live migrations)');
+      print(output(o), rows, rows.map(line).join('\n') || '(no live migrations)');
     });
   migration
     .command('describe')
@@ -62,8 +63,8 @@ export function registerMigrationCommands(program: Command, shared: Shared): voi
     .addOption(dataDirOption())
     .addOption(databaseUrlOption())
     .addOption(jsonOption())
-    .action(async (o) => {
+    .action(async (o: MigrationDescribeOptions) => {
       const found = describe(await withStore(location(o), (store) => requireMigration(store, o.project, o.id)), new Date());
-      print({ json: !!o.json }, found, line(found));
+      print(output(o), found, line(found));
     });
 }
