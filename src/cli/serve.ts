@@ -180,6 +180,11 @@ export async function serve(config: ServerConfig): Promise<void> {
     if (selfSigned && !app.atlasCa) app.atlasCa = readTrustedCa(selfSigned.files.caCert);
   }
 
+  // The first sync round now, not one --sync-interval after start: a link's status (and its
+  // NOT_SYNCED reason) from before a restart is otherwise what the source answers for that long.
+  // Here, because only now is the Atlas URL known with --role both.
+  if (app.linkSyncer) void app.linkSyncer.syncAll();
+
   // The local administrator's way in (pushlink fault|clock): written once the URL is known.
   await writeAdminFile(config.dataDir, {
     url: address,
