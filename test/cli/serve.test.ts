@@ -229,6 +229,35 @@ describe('pushlink serve configuration and lifecycle', () => {
     }
   });
 
+  it('stops when npm start alone gets SIGTERM (a supervisor signals the process it started)', async () => {
+    const dir = tempDir();
+    const backend = await testStoreEnv();
+    const server = await startProcess(['--', '--port', '0', '--data-dir', dir], { command: ['npm', 'start', '--silent'], env: backend.env });
+    try {
+      const serverPid = (JSON.parse(fs.readFileSync(path.join(dir, 'admin.json'), 'utf8')) as { pid: number }).pid;
+      assert.notEqual(serverPid, server.child.pid, 'the server runs as a child of npm');
+      const npmExited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+      process.kill(server.child.pid!, 'SIGTERM'); // npm only, not its process group
+      const deadline = Date.now() + 15_000;
+      const alive = () => {
+        try {
+          process.kill(serverPid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(alive(), false, 'the server stopped with npm');
+      assert.equal(fs.existsSync(path.join(dir, 'admin.json')), false, 'and shut down cleanly (admin.json removed)');
+      await npmExited;
+    } finally {
+      await server.stop('SIGKILL');
+      await backend.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('logs no secret even at trace level', async () => {
     const dir = tempDir();
     const backend = await testStoreEnv();
