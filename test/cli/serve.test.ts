@@ -106,6 +106,7 @@ describe('pushlink serve (real process)', async () => {
     assert.equal(key.code, 0, key.stderr);
     const created = JSON.parse(key.stdout);
     assert.deepEqual(created.accessList, ['127.0.0.1', '::1']);
+    assert.deepEqual(created.roles, [{ orgId, roleName: 'ORG_OWNER' }], 'create prints roles in the shape list prints them');
     const res = await digestRequest(`${server.url}/api/atlas/v2/orgs/${orgId}/liveMigrations/linkTokens`, created, {
       method: 'POST',
       headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
@@ -115,6 +116,7 @@ describe('pushlink serve (real process)', async () => {
     const list = await runCli(['apikey', 'list', '--org', orgId, '--data-dir', dataDir, '--json'], backend.env);
     const keys = JSON.parse(list.stdout);
     assert.equal(keys.length, 2);
+    assert.deepEqual(keys.find((k: { publicKey: string }) => k.publicKey === created.publicKey).roles, created.roles);
     assert.equal(keys.filter((k: { liveMigrationLinkKey: boolean }) => k.liveMigrationLinkKey).length, 1, 'the link key is listed');
     assert.ok(!list.stdout.includes(created.privateKey), 'list never shows a private key');
 
