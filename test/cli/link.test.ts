@@ -233,6 +233,20 @@ describe('live-migration link, two real processes', () => {
     assert.match(res.stderr, /invalid link-token: it is not standard base64/);
   });
 
+  it("link complete with another data dir's bootstrap.json (e.g. --role both's) names the file it signed in with", async () => {
+    const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'O', privateApiKey: crypto.randomUUID(), publicApiKey: 'abcdefgh' })).toString('base64');
+    const dir = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'bootstrap.json'), JSON.stringify({ orgId: 'b'.repeat(24), apiKey: { publicKey: 'zyxwvuts', privateKey: crypto.randomUUID() } }));
+      const res = await runCli(['link', 'complete', '--token', token, '--source-url', source.url, '--data-dir', dir]);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^pushlink: the source side answered 401 /);
+      assert.ok(res.stderr.includes(`signed in as the org and key of ${path.join(dir, 'bootstrap.json')}: is that the source side's data dir? With --role both it is <data-dir>/source`), res.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('link complete says what is wrong with an unreadable bootstrap.json, or a URL that is not a source side', async () => {
     const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'O', privateApiKey: crypto.randomUUID(), publicApiKey: 'abcdefgh' })).toString('base64');
     const dir = tempDir();
