@@ -126,6 +126,9 @@ describe('README.md shell blocks', { skip: await missingTools() }, () => {
     assert.match(output, /^0\.1\.0$|^\d+\.\d+\.\d+$/m, '--version prints the version');
     assert.match(output, /^Organization link successfully created\. Status: SYNCED$/m);
     assert.match(output, /\{"status":"SYNCED"\}/, 'the source answers the link status');
+    assert.match(output, /^[a-f0-9]{24} +→ Atlas org [a-f0-9]{24} "pushlink" +SYNCED$/m, 'link status reads the same from the store');
+    assert.match(output, /^[a-f0-9]{24} SYNCED$/m, 'link list --json');
+    assert.match(output, /^[a-f0-9]{24} +Payments +\(1 deployments, 1 migration hosts\)$/m, 'source project list');
     assert.match(output, /"name" : "Payments"/, 'availableProjects lists the source project');
     assert.deepEqual(output.match(/^204$/gm), ['204', '204'], 'both deletes answer 204');
     assert.match(output, /^link-token created$/m, 'the seeded CI server takes the seed file\'s key');
