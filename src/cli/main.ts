@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { registerControlCommands } from './commands/controls.js';
 import { registerDestinationCommands } from './commands/destinations.js';
+import { registerEventCommands } from './commands/events.js';
 import { registerLinkCommands } from './commands/link.js';
 import { registerMigrationCommands } from './commands/liveMigrations.js';
 import { registerApiKeyCommands, registerOrgCommands, registerServiceAccountCommands } from './commands/orgs.js';
@@ -37,6 +38,7 @@ registerLinkCommands(program);
 registerDestinationCommands(program);
 registerMigrationCommands(program);
 registerControlCommands(program);
+registerEventCommands(program);
 registerTokenCommands(program);
 
 try {

@@ -21,21 +21,26 @@ type Access = { kind: 'global' } | { kind: 'org'; orgId: string } | { kind: 'any
 export function adminRoutes(context: AppContext): FastifyPluginAsync {
   const { faults, controllableClock, clock } = context;
 
-  /** Who the caller is for these controls: undefined for the local admin, else the org it may act for. */
-  async function authorize(request: FastifyRequest, reply: FastifyReply, access: Access): Promise<string | undefined> {
-    reply.header('content-type', 'application/json');
-    if (isLocalAdmin(request.headers.authorization, context.adminTokenHash)) return undefined;
+  /**
+   * The onRequest hook of a control: may the caller use it? Decided before the body is read, so a
+   * digest client's first, empty request gets its challenge.
+   */
+  function authorize(access: (request: FastifyRequest) => Access) {
+    return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      reply.header('content-type', 'application/json');
+      await checkCaller(request, access(request));
+    };
+  }
+
+  async function checkCaller(request: FastifyRequest, access: Access): Promise<void> {
+    if (isLocalAdmin(request.headers.authorization, context.adminTokenHash)) return;
     const principal = await context.authenticator.authenticate({ method: request.method, url: request.url, authorization: request.headers.authorization });
     request.principal = principal;
     assertAccessListAllows(principal, request.socket.remoteAddress ?? '');
     if (principal.isLinkKey) throw new ApiError('ACCESS_FORBIDDEN');
     if (access.kind === 'global') throw new ApiError('ACCESS_FORBIDDEN');
-    if (access.kind === 'org') {
-      authorizeOrg(principal, access.orgId, 'ORG_OWNER');
-      return access.orgId;
-    }
-    if (!isOrgOwner(principal.roles)) throw new ApiError('NOT_ORG_OWNER', [principal.orgId]);
-    return principal.orgId;
+    if (access.kind === 'org') authorizeOrg(principal, access.orgId, 'ORG_OWNER');
+    else if (!isOrgOwner(principal.roles)) throw new ApiError('NOT_ORG_OWNER', [principal.orgId]);
   }
 
   const addRule = (body: unknown, orgId: string | undefined) => {
@@ -56,33 +61,31 @@ export function adminRoutes(context: AppContext): FastifyPluginAsync {
     return { results, totalCount: results.length };
   };
 
+  const global = authorize(() => ({ kind: 'global' }));
+  const ofOrg = authorize((request) => ({ kind: 'org', orgId: (request.params as { orgId: string }).orgId }));
+  const anyOwner = authorize(() => ({ kind: 'anyOwner' }));
+  /** The org whose rules a request may touch: the one it names, whoever asks (the local admin too). */
+  const orgOf = (request: FastifyRequest) => (request.params as { orgId: string }).orgId;
+
   return async (app) => {
-    app.get('/pushlink/faults', async (request, reply) => listRules(await authorize(request, reply, { kind: 'global' })));
-    app.post('/pushlink/faults', { schema: { body: objectBodySchema } }, async (request, reply) => {
-      const rule = addRule(request.body, await authorize(request, reply, { kind: 'global' }));
-      return reply.code(201).send(rule);
-    });
-    app.delete<{ Params: { ruleId?: string } }>('/pushlink/faults/:ruleId?', async (request, reply) =>
-      clearRules(request.params.ruleId, await authorize(request, reply, { kind: 'global' })),
+    app.get('/pushlink/faults', { onRequest: global }, async () => listRules(undefined));
+    app.post('/pushlink/faults', { onRequest: global, schema: { body: objectBodySchema } }, async (request, reply) =>
+      reply.code(201).send(addRule(request.body, undefined)),
+    );
+    app.delete<{ Params: { ruleId?: string } }>('/pushlink/faults/:ruleId?', { onRequest: global }, async (request) => clearRules(request.params.ruleId, undefined));
+
+    app.get('/pushlink/orgs/:orgId/faults', { onRequest: ofOrg }, async (request) => listRules(orgOf(request)));
+    app.post('/pushlink/orgs/:orgId/faults', { onRequest: ofOrg, schema: { body: objectBodySchema } }, async (request, reply) =>
+      reply.code(201).send(addRule(request.body, orgOf(request))),
+    );
+    app.delete<{ Params: { orgId: string; ruleId?: string } }>('/pushlink/orgs/:orgId/faults/:ruleId?', { onRequest: ofOrg }, async (request) =>
+      clearRules(request.params.ruleId, orgOf(request)),
     );
 
-    app.get<{ Params: { orgId: string } }>('/pushlink/orgs/:orgId/faults', async (request, reply) =>
-      listRules(await authorize(request, reply, { kind: 'org', orgId: request.params.orgId }) ?? request.params.orgId),
+    app.get('/pushlink/clock', { onRequest: anyOwner }, async () =>
+      controllableClock ? { controllable: true, ...controllableClock.state() } : { controllable: false, now: clock.now().toISOString(), offsetMs: 0, rate: 1 },
     );
-    app.post<{ Params: { orgId: string } }>('/pushlink/orgs/:orgId/faults', { schema: { body: objectBodySchema } }, async (request, reply) => {
-      const orgId = (await authorize(request, reply, { kind: 'org', orgId: request.params.orgId })) ?? request.params.orgId;
-      return reply.code(201).send(addRule(request.body, orgId));
-    });
-    app.delete<{ Params: { orgId: string; ruleId?: string } }>('/pushlink/orgs/:orgId/faults/:ruleId?', async (request, reply) =>
-      clearRules(request.params.ruleId, (await authorize(request, reply, { kind: 'org', orgId: request.params.orgId })) ?? request.params.orgId),
-    );
-
-    app.get('/pushlink/clock', async (request, reply) => {
-      await authorize(request, reply, { kind: 'anyOwner' });
-      return controllableClock ? { controllable: true, ...controllableClock.state() } : { controllable: false, now: clock.now().toISOString(), offsetMs: 0, rate: 1 };
-    });
-    app.post<{ Body: { by?: unknown } }>('/pushlink/clock/advance', { schema: { body: objectBodySchema } }, async (request, reply) => {
-      await authorize(request, reply, { kind: 'anyOwner' });
+    app.post<{ Body: { by?: unknown } }>('/pushlink/clock/advance', { onRequest: anyOwner, schema: { body: objectBodySchema } }, async (request) => {
       if (!controllableClock) throw new ApiError('CLOCK_NOT_CONTROLLABLE');
       const extra = Object.keys(request.body).find((key) => key !== 'by');
       if (extra !== undefined) throw new ApiError('INVALID_ATTRIBUTE', [extra]);
@@ -98,3 +101,4 @@ export function adminRoutes(context: AppContext): FastifyPluginAsync {
     });
   };
 }
+

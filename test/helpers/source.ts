@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { bootstrapIfEmpty } from '../../src/domain/bootstrap.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { Store } from '../../src/store/store.js';
 import { digestRequest, type Credentials, type TestResponse } from './http.js';
 import { tempDir } from './server.js';
@@ -24,7 +25,7 @@ export interface TestSourceServer {
 export async function startSourceServer(
   atlasUrl: string,
   overrides: Partial<ServerConfig> = {},
-  options: { wrapStore?: (store: Store) => Store } = {},
+  options: { wrapStore?: (store: Store) => Store; clock?: Clock } = {},
 ): Promise<TestSourceServer> {
   const dataDir = tempDir('pushlink-source-');
   const config: ServerConfig = {
@@ -40,7 +41,7 @@ export async function startSourceServer(
   const { store, dispose } = await openTestStore(dataDir);
   const boot = await bootstrapIfEmpty(store, 'Source Org', async () => {}, { serviceAccount: false });
   if (!boot) throw new Error('expected an empty source store');
-  const app = await buildApp(config, options.wrapStore ? options.wrapStore(store) : store);
+  const app = await buildApp(config, options.wrapStore ? options.wrapStore(store) : store, options.clock ? { clock: options.clock } : {});
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   return {

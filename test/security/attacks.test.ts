@@ -211,6 +211,26 @@ describe('attack suite', () => {
     digestRequest(`${source.url}/api/public/v1.0/orgs/${source.orgId}/liveExport/migrationLink/status`, owner),
   );
 
+  // pushlink's own controls (faults, the clock): never the link key, never a lower role, never another org.
+  const ownFaults = () => `/api/private/pushlink/orgs/${atlas.bootstrap.orgId}/faults`;
+  const controls = (path: string, credentials: Credentials, method = 'GET', body?: unknown) =>
+    digestRequest(atlas.url + path, credentials, {
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const rule = { route: 'POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens', status: 500 };
+  add('the link key adds a fault rule to its org', 403, 'ACCESS_FORBIDDEN', () => controls(ownFaults(), linkKey, 'POST', rule));
+  add('the link key lists its org\'s fault rules', 403, 'ACCESS_FORBIDDEN', () => controls(ownFaults(), linkKey));
+  add('the link key clears fault rules', 403, 'ACCESS_FORBIDDEN', () => controls(ownFaults(), linkKey, 'DELETE'));
+  add('the link key reads the clock', 403, 'ACCESS_FORBIDDEN', () => controls('/api/private/pushlink/clock', linkKey));
+  add('the link key advances the clock', 403, 'ACCESS_FORBIDDEN', () => controls('/api/private/pushlink/clock/advance', linkKey, 'POST', { by: '121h' }));
+  add('a member key adds a fault rule', 401, 'NOT_ORG_OWNER', () => controls(ownFaults(), member, 'POST', rule));
+  add('a read-only key advances the clock', 401, 'NOT_ORG_OWNER', () => controls('/api/private/pushlink/clock/advance', readOnly, 'POST', { by: '1h' }));
+  add('an owner key reaches the global fault rules (the local admin\'s)', 403, 'ACCESS_FORBIDDEN', () => controls('/api/private/pushlink/faults', owner, 'POST', rule));
+  add("another org's owner adds a fault rule to the victim org", 401, 'USER_CANNOT_ACCESS_ORG', () => controls(ownFaults(), otherOwner, 'POST', rule));
+  add('a made-up admin token', ...UNAUTHORIZED, () => raw('/api/private/pushlink/faults', 'Bearer pladm_guessed-token'));
+
   // Oversized and malformed input
   add('oversized headers', 431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', () => raw(ORGS, undefined, 'GET', { 'x-padding': 'x'.repeat(20_000) }));
   add('oversized body', 413, 'REQUEST_TOO_LARGE', () =>
@@ -254,6 +274,8 @@ describe('attack suite', () => {
   it('left the victim org untouched', async () => {
     assert.deepEqual(await atlas.store.getLink(atlas.bootstrap.orgId), linkBefore);
     assert.equal((await digestCall(atlas, ORGS, linkKey)).status, 200, 'the link key still works');
+    const rules = await digestRequest(`${atlas.url}/api/private/pushlink/orgs/${atlas.bootstrap.orgId}/faults`, owner, { headers: { accept: 'application/json' } });
+    assert.equal(rules.json.totalCount, 0, 'no attack added a fault rule');
     assert.equal((await digestCall(atlasV6, ORGS, v6Key)).status, 200, 'the IPv6 listed key works');
   });
 });

@@ -77,9 +77,9 @@ type RuleView = Record<string, unknown> & { id: string; matched?: number; faulte
 function describeRule(r: RuleView): string {
   const what = r.liveMigration
     ? `liveMigration ${JSON.stringify(r.liveMigration)}`
-    : `${String(r.route)} → ${r.status !== undefined ? `${String(r.status)} ${String(r.errorCode)}` : ''}${r.latencyMs !== undefined ? ` +${String(r.latencyMs)} ms` : ''}`;
+    : `${String(r.route)} →${r.status !== undefined ? ` ${String(r.status)} ${String(r.errorCode)}` : ''}${r.latencyMs !== undefined ? ` +${String(r.latencyMs)} ms` : ''}`;
   const counts = r.matched !== undefined ? ` (matched ${r.matched}, faulted ${r.faulted ?? 0})` : '';
-  return `${r.id}  ${what.trim()}${counts}`;
+  return `${r.id}  ${what}${counts}`;
 }
 
 export function registerControlCommands(program: Command): void {
