@@ -13,7 +13,7 @@ import { TEST_STORE } from '../helpers/store.js';
 // of the repository root (this checkout's dist/ and node_modules, linked; empty data dirs), as a
 // new user pastes them into one terminal. Blocks that cannot run here say so in their fence,
 // ```sh skip-test <why>, and the test lists them with the reason. The README's fixed ports
-// (8080–8083) become free ones, so the run never meets another server; nothing else is changed.
+// become free ones, so the run never meets another server; nothing else is changed.
 
 const run = promisify(execFile);
 const README = path.join(PROJECT_ROOT, 'README.md');
@@ -74,12 +74,15 @@ describe('README.md shell blocks', { skip: await missingTools() }, () => {
     dir = tempDir('pushlink-readme-');
     for (const linked of ['dist', 'node_modules', 'docs', 'scripts']) fs.symlinkSync(path.join(PROJECT_ROOT, linked), path.join(dir, linked));
     fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(dir, 'package.json'));
-    const ports = new Map<string, number>();
-    for (const fixed of ['8080', '8081', '8082', '8083']) ports.set(fixed, await freePort());
-    const port = (text: string) => text.replace(/(127\.0\.0\.1:|--port )(808[0-3])\b/g, (_m, before: string, fixed: string) => `${before}${ports.get(fixed)}`);
+    // Every fixed port the blocks name (127.0.0.1:N, --port N) becomes a free one, 8080 included.
+    const runnable = blocks.filter((b) => b.skip === undefined);
+    const FIXED_PORT = /(127\.0\.0\.1:|--port )(\d{4,5})\b/g;
+    const ports = new Map<string, number>([['8080', await freePort()]]);
+    for (const b of runnable) for (const m of b.code.matchAll(FIXED_PORT)) if (!ports.has(m[2]!)) ports.set(m[2]!, await freePort());
+    const port = (text: string) => text.replace(FIXED_PORT, (_m, before: string, fixed: string) => `${before}${ports.get(fixed)}`);
     // One script, as pasted: each block announced first, so a failure names its block.
     const script = ['set -eo pipefail']
-      .concat(blocks.filter((b) => b.skip === undefined).map((b) => `echo "### README.md:${b.line}"\n${port(b.code)}`))
+      .concat(runnable.map((b) => `echo "### README.md:${b.line}"\n${port(b.code)}`))
       .concat(['echo "### README done"'])
       .join('\n');
     // A new user's environment: no PUSHLINK_* setting of the developer's (a database URL, a data
