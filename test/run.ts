@@ -73,7 +73,10 @@ function summary(results: PassResult[], skippedPasses: string[]): string {
   return `# pushlink tests: ${[...passes, ...skippedPasses].join('; ')}; overall: ${line(total)} — ${results.every((r) => r.passed) ? 'PASSED' : 'FAILED'}`;
 }
 
-const files = testFiles(root);
+// PUSHLINK_TEST_ONLY=<text>: only the test files whose path (under dist/test) contains it, e.g.
+// `PUSHLINK_TEST_ONLY=cli/ node dist/test/run.js`: both passes and the totals, for part of the suite.
+const only = process.env.PUSHLINK_TEST_ONLY;
+const files = testFiles(root).filter((file) => only === undefined || path.relative(root, file).includes(only));
 const go = await findGo();
 if (go.version) console.log(`# Go compatibility suite: ${go.version} (${go.go})`);
 else console.log(`# Go compatibility suite: ${GO_REQUIRED ? 'FAILS' : 'SKIPPED'}: ${go.reason}${GO_REQUIRED ? ' (PUSHLINK_TEST_REQUIRE_GO=1 or CI=true)' : ''}`);

@@ -20,10 +20,20 @@ import { cleanExitOf } from './errors.js';
 /** package.json's version, read next to dist/ (the bin is dist/src/cli/main.js) as after an install. */
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/** With --json, a script reads JSON whatever happened: every error as one JSON object on stderr. */
+const JSON_ERRORS = process.argv.includes('--json');
+const jsonError = (message: string, exitCode: number) => JSON.stringify({ error: { message, exitCode } }) + '\n';
+
 const program = new Command('pushlink')
   .description('An Atlas-compatible server for MongoDB live-migration links')
   .version(VERSION, '-V, --version', 'print the pushlink version')
   .showHelpAfterError()
+  // Commander's own refusals (a missing or unknown option) too; the help it adds is left out then.
+  .configureOutput(
+    JSON_ERRORS
+      ? { outputError: (text) => process.stderr.write(jsonError(text.trim().replace(/^error: /, ''), 1)), writeErr: () => undefined }
+      : {},
+  )
   .exitOverride((error) => {
     process.exit(error.exitCode);
   });
@@ -46,8 +56,7 @@ try {
 } catch (error) {
   const exit = cleanExitOf(error);
   if (!exit) throw error;
-  // With --json a script reads JSON whatever happened: the error as an object, still on stderr.
-  if (process.argv.includes('--json')) process.stderr.write(JSON.stringify({ error: { message: exit.message, exitCode: exit.exitCode } }) + '\n');
+  if (JSON_ERRORS) process.stderr.write(jsonError(exit.message, exit.exitCode));
   else process.stderr.write(`pushlink: ${exit.message}\n`);
   process.exit(exit.exitCode);
 }
