@@ -38,7 +38,9 @@ export function liveMigrationAgentRoutes(context: AppContext): FastifyPluginAsyn
         );
         if (faultRuleId !== undefined) {
           metrics.faultInjected('atlas', 'liveMigration', 'migration');
-          request.log.warn({ faultRule: faultRuleId, liveMigrationId: after.id }, 'injected fault into a live migration report');
+          // A pinned lag reshapes every poll's report: logged when it changes the job, not every second.
+          const level = after.revision !== before.revision ? 'warn' : 'debug';
+          request.log[level]({ faultRule: faultRuleId, liveMigrationId: after.id }, 'injected fault into a live migration report');
         }
         // One log line and one count per state change.
         const ready = after.readyAt !== null && after.status === 'WORKING';
