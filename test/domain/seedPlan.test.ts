@@ -5,7 +5,7 @@ import { verifyClientCredentials } from '../../src/domain/serviceAccounts.js';
 import { digestHa1 } from '../../src/httpDigest.js';
 import { parseSeedFile, SeedError } from '../../src/domain/seedFile.js';
 import { applySeed } from '../../src/domain/seedPlan.js';
-import type { Store } from '../../src/store/store.js';
+import { UniqueViolationError, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/server.js';
 import { openTestStore } from '../helpers/store.js';
 import { SEED_YAML } from '../helpers/seed.js';
@@ -56,6 +56,17 @@ describe('applying a seed', () => {
     const plan = await applySeed(store, parseSeedFile(grown), NOW);
     assert.deepEqual([plan.orgs.map((o) => o.id), plan.unchanged], [['5f0000000000000000000002'], 3]);
     assert.equal(await store.countOrgs(), 2);
+  });
+
+  it('inserts in one transaction: a record that collides at insert time (another writer) leaves none of the seed behind', async () => {
+    await applySeed(store, parseSeedFile(SEED_YAML), NOW);
+    const taken = (await store.findApiKeyByPublicKey('abcdwxyz'))!;
+    const org = { id: '5f00000000000000000000aa', name: 'Late', createdAt: NOW.toISOString() };
+    await assert.rejects(
+      store.insertSeed({ orgs: [org], apiKeys: [{ ...taken, id: '5f00000000000000000000ab', orgId: org.id }], serviceAccounts: [] }),
+      UniqueViolationError,
+    );
+    assert.equal(await store.getOrg(org.id), undefined, 'the org inserted before the collision was rolled back with it');
   });
 
   const conflicts: Array<[string, (yaml: string) => string, RegExp]> = [
