@@ -1,13 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { MAX_CLOCK_RATE } from './domain/clock.js';
-import { FaultRuleError, parseFaultFile, type FaultRule } from './domain/faults.js';
-import { newObjectId } from './domain/ids.js';
+import type { FaultRule } from './domain/faults.js';
 import { ATLAS_ORG_RATE_LIMIT, type RateLimitConfig } from './http/ratelimit.js';
 import { ConfigError } from './configError.js';
+import { integer, parseAtlasUrl, parseDatabaseUrl, parsePublicUrl, readFaultFile, resolveAtlasCa, resolveClock, resolveTls } from './configValues.js';
 import type { TlsSetting } from './tls/serverTls.js';
-import { readTrustedCa, TrustedCaError } from './tls/trust.js';
 
 // Server configuration: flags first, then PUSHLINK_* environment variables, then defaults;
 // validated once here so nothing downstream re-checks it.
@@ -156,62 +152,6 @@ export interface ServeOptions {
 export const SOURCE_DEFAULT_PORT = 8081;
 export const SOURCE_DEFAULT_DATA_DIR = './data-source';
 
-function parseAtlasUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(`--atlas-url must be a URL, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--atlas-url must be http:// or https://');
-  return url;
-}
-
-/**
- * `--public-url`: where clients reach this server (a proxy's URL), as scheme, authority and an
- * optional path prefix, kept without a trailing slash so links append `/api/…` to it.
- */
-export function parsePublicUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(`--public-url must be a URL, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--public-url must be http:// or https://');
-  if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigError('--public-url takes scheme, host, port and path only (no credentials, query or fragment)');
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-/** `--atlas-ca FILE`: read and checked now, so a bad file is a startup error, not a failed sync. */
-function resolveAtlasCa(file: string | undefined, atlasUrl: URL | undefined): string[] | undefined {
-  if (file === undefined) return undefined;
-  if (atlasUrl?.protocol !== 'https:') throw new ConfigError('--atlas-ca goes with an https:// --atlas-url');
-  try {
-    return readTrustedCa(path.resolve(file));
-  } catch (error) {
-    if (error instanceof TrustedCaError) throw new ConfigError(`--atlas-ca: ${error.message}`);
-    throw error;
-  }
-}
-
-function integer(name: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${name} must be a whole number, got "${text}"`);
-  const value = Number(text);
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-/** A PostgreSQL URL as `pg` takes it, or undefined (use SQLite) when none is given. */
-export function parseDatabaseUrl(text: string | undefined): string | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  const url = text.trim();
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('--database-url must be a postgres:// or postgresql:// URL');
-  return url;
-}
-
 /** Builds the server config from command-line options and the environment. */
 export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const pick = (flag: string | undefined, envName: string): string | undefined => flag ?? env[envName] ?? undefined;
@@ -307,46 +247,4 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
     logLevel,
     logFormat,
   };
-}
-
-/** `--clock wall|controllable`; `--clock-rate N` runs a controllable clock N times as fast. */
-function resolveClock(mode: string | undefined, rateText: string | undefined): ServerConfig['clock'] {
-  const kind = (mode ?? (rateText !== undefined ? 'controllable' : 'wall')).toLowerCase();
-  if (kind !== 'wall' && kind !== 'controllable') throw new ConfigError(`--clock is wall or controllable, got "${mode}"`);
-  if (rateText === undefined) return { controllable: kind === 'controllable', rate: 1 };
-  if (kind === 'wall') throw new ConfigError('--clock-rate needs a controllable clock (leave out --clock wall)');
-  const rate = Number(rateText);
-  if (!/^\d+(\.\d+)?$/.test(rateText.trim()) || !(rate > 0 && rate <= MAX_CLOCK_RATE)) {
-    throw new ConfigError(`--clock-rate must be a number above 0 and at most ${MAX_CLOCK_RATE}, got "${rateText}"`);
-  }
-  return { controllable: true, rate };
-}
-
-/** `--faults FILE`: YAML or JSON, read and checked at start, so a bad rule is a startup error naming its field. */
-function readFaultFile(file: string): FaultRule[] {
-  let document: unknown;
-  try {
-    document = parseYaml(fs.readFileSync(path.resolve(file), 'utf8'));
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new ConfigError(`--faults ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message.split('\n', 1)[0]}`);
-  }
-  try {
-    return parseFaultFile(document, () => newObjectId());
-  } catch (error) {
-    if (error instanceof FaultRuleError) throw new ConfigError(`--faults ${file}: ${error.message}`);
-    throw error;
-  }
-}
-
-/** `--tls self-signed`, or `--tls-cert` with `--tls-key`; neither means plain HTTP. */
-function resolveTls(mode: string | undefined, certFile: string | undefined, keyFile: string | undefined): TlsSetting | undefined {
-  if (mode !== undefined) {
-    if (mode.toLowerCase() !== 'self-signed') throw new ConfigError(`--tls takes self-signed, got "${mode}" (for your own certificate use --tls-cert and --tls-key)`);
-    if (certFile !== undefined || keyFile !== undefined) throw new ConfigError('--tls self-signed and --tls-cert/--tls-key exclude each other');
-    return { kind: 'self-signed' };
-  }
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) throw new ConfigError('--tls-cert and --tls-key go together');
-  return { kind: 'files', certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option } from 'commander';
-import { SOURCE_DEFAULT_DATA_DIR, parseDatabaseUrl } from '../config.js';
+import { SOURCE_DEFAULT_DATA_DIR } from '../config.js';
+import { parseDatabaseUrl } from '../configValues.js';
 import { ConfigError } from '../configError.js';
 import type { StoreLocation } from '../store/open.js';
 import type { Output } from './admin.js';

@@ -1,4 +1,4 @@
-// What domain rules refuse, in domain words. The HTTP layer (http/errors.ts) maps each kind to the
+// What domain rules refuse, in domain words. The HTTP layer (http/domainErrors.ts) maps each kind to the
 // Atlas status and errorCode; the domain never knows about HTTP.
 
 export type DomainErrorKind =

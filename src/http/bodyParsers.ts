@@ -13,7 +13,8 @@ export function parseBodiesLikeAtlas(app: FastifyInstance): void {
   // not exist is a 404 whatever its body.
   const parseJsonBody: FastifyBodyParser<string> = (request, body, done) => {
     if (body === '' || request.is404) done(null, undefined);
-    else parseJson(request, body, done);
+    // Fastify's default parser answers through `done`.
+    else void parseJson(request, body, done);
   };
   for (const type of ['application/json', REQUEST_JSON_CONTENT_TYPE]) {
     app.addContentTypeParser(type, { parseAs: 'string' }, parseJsonBody);

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { DomainError } from '../domain/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { ApiError, apiErrorFromDomain, sendApiError, type FieldViolation } from './errors.js';
+import { apiErrorFromDomain } from './domainErrors.js';
+import { ApiError, sendApiError, type FieldViolation } from './errors.js';
 
 // The one handler every error thrown while answering goes through: ApiErrors as they are, domain
 // errors through the catalogue's exhaustive map, a failed store as 503, Fastify's own errors (body

@@ -178,7 +178,7 @@ describe('Atlas conventions over HTTP', () => {
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
         let data = '';
-        socket.on('data', (chunk) => (data += chunk));
+        socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
         socket.on('end', () => resolve(data));
         socket.on('error', reject);
       });

@@ -256,7 +256,7 @@ describe('attack suite', () => {
         res.headers['content-type'] === 'application/json' &&
         res.json?.errorCode === attack.errorCode &&
         res.json?.error === attack.status;
-      if (!ok) failures.push(`${attack.name}: expected ${attack.status} ${attack.errorCode}, got ${res.status} ${res.headers['x-error-code']} ${res.text.slice(0, 200)}`);
+      if (!ok) failures.push(`${attack.name}: expected ${attack.status} ${attack.errorCode}, got ${res.status} ${String(res.headers['x-error-code'])} ${res.text.slice(0, 200)}`);
       // A refusal is still an answer a browser could be handed: it carries the security headers too.
       if (res.headers['x-content-type-options'] !== 'nosniff' || res.headers['x-frame-options'] !== 'DENY') {
         failures.push(`${attack.name}: without the security headers`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDatabaseUrl } from '../../config.js';
+import { parseDatabaseUrl } from '../../configValues.js';
 import { jsonOption, output, type JsonOptions } from '../options.js';
 import { readTokenArgument } from '../tokenArgument.js';
 import { tokenInspect } from '../tokenInspect.js';
