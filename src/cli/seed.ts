@@ -37,6 +37,6 @@ export async function seedStore(store: Store, file: string, seed: SeedFile, now:
 
 /** One line for the start-up output. */
 export function describeSeeding(file: string, plan: SeedPlan): string {
-  const created = [`${plan.orgs.length} org(s)`, `${plan.apiKeys.length} API key(s)`, `${plan.serviceAccounts.length} service account(s)`].join(', ');
+  const created = [`${plan.orgs.length} org(s)`, `${plan.apiKeys.length} API key(s)`, `${plan.serviceAccounts.length} service account(s)`, `${plan.projects.length} project(s)`].join(', ');
   return `pushlink seeded from ${file}: created ${created}; ${plan.unchanged} already stored as given`;
 }

@@ -1,12 +1,14 @@
 import { parse as parseYaml } from 'yaml';
 import type { OrgRole } from '../store/store.js';
+import type { GroupTag } from '../store/groups.js';
 import { compileAccessList } from './accessList.js';
 import { DomainError } from './errors.js';
+import { parseGroupName, parseTags } from './groups.js';
 import { OBJECT_ID_PATTERN } from './ids.js';
 import { parseOrgRoles } from './roles.js';
 
-// The seed file (`pushlink serve --seed FILE`): orgs, API keys and service accounts with the ids
-// and secrets the file gives, so a CI job starts with credentials it already knows. This module
+// The seed file (`pushlink serve --seed FILE`): orgs, API keys, service accounts and projects with
+// the ids and secrets the file gives, so a CI job starts with credentials it already knows. This module
 // only reads and validates it (pure: text in, a checked SeedFile or a SeedError naming the field
 // out); seedPlan.ts compares it with what is stored.
 
@@ -26,11 +28,19 @@ export interface SeedServiceAccount {
   name: string;
 }
 
+/** An Atlas project (group) of the org, as `POST /groups` would make it. */
+export interface SeedProject {
+  id: string;
+  name: string;
+  tags: GroupTag[];
+}
+
 export interface SeedOrg {
   id: string;
   name: string;
   apiKeys: SeedApiKey[];
   serviceAccounts: SeedServiceAccount[];
+  projects: SeedProject[];
 }
 
 export interface SeedFile {
@@ -125,6 +135,15 @@ function serviceAccount(value: unknown, field: string): SeedServiceAccount {
   };
 }
 
+function project(value: unknown, field: string): SeedProject {
+  const o = object(value, field, ['id', 'name', 'tags']);
+  return {
+    id: text(o.id, `${field}.id`, OBJECT_ID_PATTERN, '24 lowercase hex digits'),
+    name: checked(`${field}.name`, () => parseGroupName(o.name)),
+    tags: checked(`${field}.tags`, () => parseTags(o.tags)),
+  };
+}
+
 /** Checks that no two entries of the file share an id (which one wins would be a guess). */
 function unique<T>(items: Array<{ field: string; item: T }>, id: (item: T) => string, what: string): void {
   const seen = new Map<string, string>();
@@ -146,12 +165,13 @@ export function parseSeedFile(source: string): SeedFile {
   const root = object(document ?? {}, '', ['orgs']);
   const orgs = list(root.orgs, 'orgs').map((value, i): SeedOrg => {
     const field = `orgs[${i}]`;
-    const o = object(value, field, ['id', 'name', 'apiKeys', 'serviceAccounts']);
+    const o = object(value, field, ['id', 'name', 'apiKeys', 'serviceAccounts', 'projects']);
     return {
       id: text(o.id, `${field}.id`, OBJECT_ID_PATTERN, '24 lowercase hex digits'),
       name: text(o.name, `${field}.name`, undefined, `1 to ${MAX_NAME} characters`),
       apiKeys: list(o.apiKeys, `${field}.apiKeys`).map((k, j) => apiKey(k, `${field}.apiKeys[${j}]`)),
       serviceAccounts: list(o.serviceAccounts, `${field}.serviceAccounts`).map((a, j) => serviceAccount(a, `${field}.serviceAccounts[${j}]`)),
+      projects: list(o.projects, `${field}.projects`).map((g, j) => project(g, `${field}.projects[${j}]`)),
     };
   });
   if (orgs.length === 0) throw new SeedError('orgs', 'the seed gives no organization');
@@ -166,5 +186,12 @@ export function parseSeedFile(source: string): SeedFile {
     (a) => a.clientId,
     'client id',
   );
+  unique(
+    orgs.flatMap((o, i) => o.projects.map((item, j) => ({ field: `orgs[${i}].projects[${j}].id`, item }))),
+    (g) => g.id,
+    'project id',
+  );
+  // Names are unique in their org, as Atlas keeps them.
+  orgs.forEach((o, i) => unique(o.projects.map((item, j) => ({ field: `orgs[${i}].projects[${j}].name`, item })), (g) => g.name, 'project name'));
   return { orgs };
 }

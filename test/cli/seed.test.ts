@@ -40,7 +40,7 @@ describe('pushlink serve --seed (real process)', { skip: (await hasCurl()) ? fal
   it('serves the seed\'s credentials at once: curl --digest creates a link-token, no bootstrap.json', async () => {
     const server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir, '--seed', seedFile], { env: backend.env });
     try {
-      assert.match(server.output(), /seeded from .*seed\.yaml: created 1 org\(s\), 1 API key\(s\), 1 service account\(s\); 0 already stored/);
+      assert.match(server.output(), /seeded from .*seed\.yaml: created 1 org\(s\), 1 API key\(s\), 1 service account\(s\), 0 project\(s\); 0 already stored/);
       const created = await createLinkToken(server.url, DIGEST_USER, ORG);
       assert.equal(created.status, 201, created.body);
       const token = JSON.parse(Buffer.from(JSON.parse(created.body).linkToken, 'base64').toString()) as { orgId: string; orgName: string };
@@ -63,7 +63,7 @@ describe('pushlink serve --seed (real process)', { skip: (await hasCurl()) ? fal
   it('changes nothing when started again with the same file', async () => {
     const server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir], { env: { ...backend.env, PUSHLINK_SEED: seedFile } });
     try {
-      assert.match(server.output(), /created 0 org\(s\), 0 API key\(s\), 0 service account\(s\); 3 already stored as given/);
+      assert.match(server.output(), /created 0 org\(s\), 0 API key\(s\), 0 service account\(s\), 0 project\(s\); 3 already stored as given/);
       assert.equal((await createLinkToken(server.url, DIGEST_USER, ORG)).status, 201);
     } finally {
       await server.stop();

@@ -135,6 +135,7 @@ describe('README.md shell blocks', { skip: await missingTools() }, () => {
     assert.match(output, /"name" : "Payments"/, 'availableProjects lists the source project');
     assert.deepEqual(output.match(/^204$/gm), ['204', '204'], 'both deletes answer 204');
     assert.match(output, /^link-token created$/m, 'the seeded CI server takes the seed file\'s key');
+    assert.match(output, /^project destination$/m, 'and serves its project');
     assert.match(output, /^reset .*data-ci: deleted /m);
   });
 });

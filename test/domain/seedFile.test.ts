@@ -29,6 +29,7 @@ describe('seed file', () => {
           serviceAccounts: [
             { clientId: 'mdb_sa_id_0123456789abcdef01234567', clientSecret: 'mdb_sa_sk_anything-the-file-says', roles: ['ORG_OWNER'], accessList: [], name: 'seeded service account' },
           ],
+          projects: [],
         },
       ],
     });
@@ -36,7 +37,12 @@ describe('seed file', () => {
 
   it('reads JSON too', () => {
     const seed = parseSeedFile('{"orgs": [{"id": "5f0000000000000000000002", "name": "B"}]}');
-    assert.deepEqual(seed.orgs[0], { id: '5f0000000000000000000002', name: 'B', apiKeys: [], serviceAccounts: [] });
+    assert.deepEqual(seed.orgs[0], { id: '5f0000000000000000000002', name: 'B', apiKeys: [], serviceAccounts: [], projects: [] });
+  });
+
+  it('reads projects, with tags', () => {
+    const seed = parseSeedFile(`${SEED_YAML}    projects:\n      - {id: 5f00000000000000000000b1, name: destination, tags: [{key: env, value: ci}]}\n`);
+    assert.deepEqual(seed.orgs[0]!.projects, [{ id: '5f00000000000000000000b1', name: 'destination', tags: [{ key: 'env', value: 'ci' }] }]);
   });
 
   const cases: Array<[string, string, RegExp]> = [
@@ -53,6 +59,12 @@ describe('seed file', () => {
     ['no orgs', 'orgs: []', /^orgs: the seed gives no organization$/],
     ['a list where a mapping belongs', 'orgs: [[1]]', /^orgs\[0\]: must be a mapping/],
     ['text that is not YAML', 'orgs: [', /^not valid YAML or JSON/],
+    ['a project name Atlas refuses', `${SEED_YAML}    projects: [{id: 5f00000000000000000000b1, name: "has space"}]\n`, /^orgs\[0\]\.projects\[0\]\.name: a project name has 1 to 64 letters/],
+    [
+      'a project name given twice in one org',
+      `${SEED_YAML}    projects: [{id: 5f00000000000000000000b1, name: p}, {id: 5f00000000000000000000b2, name: p}]\n`,
+      /^orgs\[0\]\.projects\[1\]\.name: project name p is already given at orgs\[0\]\.projects\[0\]\.name$/,
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`refuses ${what}, naming the field`, () => assert.match(refusal(text).message, message));

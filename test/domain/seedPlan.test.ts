@@ -58,6 +58,22 @@ describe('applying a seed', () => {
     assert.equal(await store.countOrgs(), 2);
   });
 
+  it('creates the projects the file gives, once; a stored project of another name is refused', async () => {
+    const withProject = `${SEED_YAML}    projects:\n      - {id: 5f00000000000000000000b1, name: destination}\n`;
+    const plan = await applySeed(store, parseSeedFile(withProject), NOW);
+    assert.deepEqual(plan.projects.map((g) => [g.id, g.orgId, g.name]), [['5f00000000000000000000b1', '5f0000000000000000000001', 'destination']]);
+    assert.equal((await store.groups.getGroup('5f00000000000000000000b1', NOW.toISOString()))?.group.name, 'destination');
+    const again = await applySeed(store, parseSeedFile(withProject), NOW);
+    assert.deepEqual([again.projects.length, again.unchanged], [0, 4]);
+    await assert.rejects(applySeed(store, parseSeedFile(withProject.replace('name: destination', 'name: renamed')), NOW), (error: unknown) => {
+      assert.ok(error instanceof SeedError);
+      assert.match(error.message, /^orgs\[0\]\.projects\[0\]\.name: project 5f00000000000000000000b1 is stored with the name "destination", the seed says "renamed"$/);
+      return true;
+    });
+    const otherId = withProject.replace('5f00000000000000000000b1', '5f00000000000000000000b2');
+    await assert.rejects(applySeed(store, parseSeedFile(otherId), NOW), /^SeedError: orgs\[0\]\.projects\[0\]\.name: the organization already has a project named destination \(5f00000000000000000000b1\)$/);
+  });
+
   it('inserts in one transaction: a record that collides at insert time (another writer) leaves none of the seed behind', async () => {
     await applySeed(store, parseSeedFile(SEED_YAML), NOW);
     const taken = (await store.findApiKeyByPublicKey('abcdwxyz'))!;
