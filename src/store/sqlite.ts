@@ -167,6 +167,10 @@ export class SqliteStore implements Store {
     await this.committer.write('insertBootstrap', org, key, account);
   }
 
+  async insertSeed(records: { orgs: Org[]; apiKeys: ApiKeyRecord[]; serviceAccounts: ServiceAccountRecord[] }): Promise<void> {
+    await this.committer.write('insertSeed', records);
+  }
+
   /** One data dir is served by one server process (admin commands never bootstrap): nothing to wait for. */
   withBootstrapLock<T>(run: () => Promise<T>): Promise<T> {
     return run();

@@ -87,6 +87,12 @@ export const sqliteWrites = {
     if (account) insertServiceAccount(s, account);
   },
 
+  insertSeed(s: Statements, records: { orgs: Org[]; apiKeys: ApiKeyRecord[]; serviceAccounts: ServiceAccountRecord[] }): void {
+    for (const org of records.orgs) s.insertOrg.run(org.id, org.name, org.createdAt);
+    for (const key of records.apiKeys) insertApiKey(s, key);
+    for (const account of records.serviceAccounts) insertServiceAccount(s, account);
+  },
+
   insertApiKey,
 
   deleteApiKey(s: Statements, orgId: string, publicKey: string, retiredAt: string): boolean {
