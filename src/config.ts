@@ -63,6 +63,10 @@ export interface ServerConfig {
   logLevel: string;
   logFormat: LogFormat;
   bootstrapOrgName: string;
+  /** `--seed FILE`: orgs, keys and accounts to create on start instead of the random bootstrap. */
+  seedFile?: string;
+  /** `--dev-credentials`: bootstrap with the well-known development credentials (domain/devCredentials.ts). */
+  devCredentials: boolean;
   /** The wall clock, or one tests can move (--clock controllable) or run faster (--clock-rate). */
   clock: { controllable: boolean; rate: number };
   /** Fault rules to start with (--faults FILE). */
@@ -98,6 +102,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   logFormat: 'auto',
   bootstrapOrgName: 'pushlink',
+  devCredentials: false,
   clock: { controllable: false, rate: 1 },
   faults: [],
   eventRetentionMs: 90 * 86_400_000,
@@ -136,6 +141,8 @@ export interface ServeOptions {
   migrationCutover?: string;
   logLevel?: string;
   logFormat?: string;
+  seed?: string;
+  devCredentials?: boolean;
   clock?: string;
   clockRate?: string;
   faults?: string;
@@ -197,12 +204,20 @@ export function resolveServeConfig(options: ServeOptions, env: NodeJS.ProcessEnv
   const logFormat = (pick(options.logFormat, 'PUSHLINK_LOG_FORMAT') ?? DEFAULT_CONFIG.logFormat).toLowerCase() as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError(`--log-format is one of ${LOG_FORMATS.join(', ')}`);
 
+  const seedText = pick(options.seed, 'PUSHLINK_SEED');
+  const devText = options.devCredentials ? 'true' : (env.PUSHLINK_DEV_CREDENTIALS ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(devText)) throw new ConfigError(`PUSHLINK_DEV_CREDENTIALS is true or false, got "${devText}"`);
+  const devCredentials = devText === 'true' || devText === '1';
+  if (devCredentials && seedText !== undefined) throw new ConfigError('--seed and --dev-credentials exclude each other (a seed gives its own credentials)');
+
   const clock = resolveClock(pick(options.clock, 'PUSHLINK_CLOCK'), pick(options.clockRate, 'PUSHLINK_CLOCK_RATE'));
   const faultsFile = pick(options.faults, 'PUSHLINK_FAULTS');
   const retentionText = pick(options.eventRetention, 'PUSHLINK_EVENT_RETENTION');
 
   return {
     ...DEFAULT_CONFIG,
+    ...(seedText !== undefined && seedText !== '' ? { seedFile: path.resolve(seedText) } : {}),
+    devCredentials,
     clock,
     faults: faultsFile === undefined ? [] : readFaultFile(faultsFile),
     eventRetentionMs: retentionText ? integer('--event-retention', retentionText, 1, 3650) * 86_400_000 : DEFAULT_CONFIG.eventRetentionMs,

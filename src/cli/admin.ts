@@ -1,4 +1,4 @@
-import { createApiKey, deleteApiKey, listApiKeys } from '../domain/apiKeys.js';
+import { createApiKey, deleteApiKey, describeApiKey, listApiKeys } from '../domain/apiKeys.js';
 import { createOrg } from '../domain/orgs.js';
 import { createServiceAccount, deleteServiceAccount, listServiceAccounts } from '../domain/serviceAccounts.js';
 import { openExistingStore, openStore, type StoreLocation } from '../store/open.js';
@@ -43,15 +43,8 @@ export async function apiKeyCreate(
   output: Output,
 ): Promise<void> {
   const { record, privateKey } = await withStore(location, (store) => createApiKey(store, input));
-  const shown = {
-    id: record.id,
-    orgId: record.orgId,
-    publicKey: record.publicKey,
-    privateKey,
-    roles: record.roles,
-    accessList: record.accessList,
-    desc: record.description,
-  };
+  // The shape `apikey list --json` prints (roles as Atlas's [{orgId, roleName}]), with the private key shown once.
+  const shown = { ...describeApiKey(record), orgId: record.orgId, privateKey };
   print(
     output,
     shown,

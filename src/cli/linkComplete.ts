@@ -59,8 +59,10 @@ function parseLinkStatus(body: string): LinkStatus | undefined {
 export async function linkComplete(options: LinkCompleteOptions, output: Output): Promise<LinkStatus> {
   decodeLinkToken(options.token); // a clear local error before anything is sent
   let { orgId, publicKey, privateKey } = options;
+  let credentialsFrom: string | undefined;
   if (!orgId || !publicKey || !privateKey) {
     const file = path.join(options.dataDir, BOOTSTRAP_FILE_NAME);
+    credentialsFrom = file;
     if (!fs.existsSync(file)) {
       throw new LinkCommandError(`give --org, --public-key and --private-key, or a --data-dir with ${BOOTSTRAP_FILE_NAME} (looked in ${file})`);
     }
@@ -90,7 +92,15 @@ export async function linkComplete(options: LinkCompleteOptions, output: Output)
     { publicKey, ha1: digestHa1(publicKey, privateKey) },
     { method: 'POST', path: `/api/public/v1.0/orgs/${orgId}/liveExport/migrationLink`, body: JSON.stringify({ linkToken: options.token }) },
   );
-  if (answer.status !== 200) throw new LinkCommandError(describeAtlasAnswer(answer).replace(/^Atlas/, 'the source side'));
+  if (answer.status !== 200) {
+    const refused = describeAtlasAnswer(answer).replace(/^Atlas/, 'the source side');
+    // A 401 with credentials from a bootstrap file mostly means the wrong file: say which was used.
+    const hint =
+      answer.status === 401 && credentialsFrom !== undefined
+        ? ` (signed in as the org and key of ${credentialsFrom}: is that the source side's data dir? With --role both it is <data-dir>/source; give --data-dir, or --org, --public-key and --private-key)`
+        : '';
+    throw new LinkCommandError(refused + hint);
+  }
   const status = parseLinkStatus(answer.body);
   if (!status) throw new LinkCommandError(`${options.sourceUrl} answered 200 without a link status: is it a pushlink source side?`);
   print(output, status, `Organization link successfully created. Status: ${status.status}${status.reason ? ` (${status.reason})` : ''}`);

@@ -12,7 +12,10 @@ import { PRUNE_CHUNK_ROWS } from '../store/housekeeping.js';
 import { type Store } from '../store/store.js';
 import { loadServerTls, trustInstructions } from '../tls/serverTls.js';
 import { readTrustedCa } from '../tls/trust.js';
+import net from 'node:net';
+import { DEV_CREDENTIALS } from '../domain/devCredentials.js';
 import { BOOTSTRAP_FILE_NAME, writeBootstrapFile } from './bootstrapFile.js';
+import { describeSeeding, loadSeed, seedStore } from './seed.js';
 import { removeAdminFile, writeAdminFile } from './adminFile.js';
 import { adminTokenHash, newAdminToken } from '../auth/localAdmin.js';
 
@@ -32,7 +35,7 @@ async function bootstrap(
     side === 'atlas' ? config.bootstrapOrgName : `${config.bootstrapOrgName} source`,
     (credentials) => writeBootstrapFile(dataDir, credentials).then(() => undefined),
     // Cloud Manager / Ops Manager's public API takes API keys only: no service account there.
-    { serviceAccount: side === 'atlas' },
+    { serviceAccount: side === 'atlas', ...(config.devCredentials ? { fixed: DEV_CREDENTIALS[side] } : {}) },
   );
   if (created) {
     log.info({ file, orgId: created.orgId, side }, 'bootstrapped a new organization; its credentials are in the bootstrap file');
@@ -59,10 +62,31 @@ async function listen(server: FastifyInstance, host: string, port: number): Prom
   }
 }
 
+/**
+ * Fails early when the port is taken, before anything is written to the data dir (a bootstrap
+ * file for a server that then cannot listen misleads). listen() still reports the rarer case of
+ * the port being taken between this check and it.
+ */
+async function assertPortFree(host: string, port: number | undefined): Promise<void> {
+  if (port === undefined || port === 0) return;
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  }).catch((error: NodeJS.ErrnoException) => {
+    const reason = LISTEN_FAILURES[error.code ?? ''];
+    if (reason === undefined) throw error;
+    throw new ConfigError(`cannot listen on ${host}:${port}: ${reason}`);
+  });
+}
+
 /** Runs the server until SIGINT/SIGTERM, then drains requests and closes the store(s). */
 export async function serve(config: ServerConfig): Promise<void> {
   // Certificates first: a bad --tls-cert is a startup error before anything else is touched.
   const tls = config.tls && (await loadServerTls(config.tls, config.dataDir));
+  await assertPortFree(config.host, config.metricsPort);
+  await assertPortFree(config.host, config.port);
+  const seed = config.seedFile === undefined ? undefined : await loadSeed(config.seedFile);
   const store = await openStore(config);
   const sourceStore = config.role === 'both' ? await openStore({ dataDir: config.sourceDataDir }) : undefined;
   const stores = sourceStore ? [store, sourceStore] : [store];
@@ -83,8 +107,28 @@ export async function serve(config: ServerConfig): Promise<void> {
   if (selfSigned?.createdCa) log.info({ file: selfSigned.files.caCert }, 'created a local CA for --tls self-signed');
   else if (selfSigned?.issuedServerCertificate) log.info({ file: selfSigned.files.serverCert }, 'issued a new server certificate from the local CA');
 
-  const bootstrapFiles = [await bootstrap(store, config.dataDir, config.role === 'source' ? 'source' : 'atlas', config, log)];
-  if (sourceStore) bootstrapFiles.push(await bootstrap(sourceStore, config.sourceDataDir, 'source', config, log));
+  // A seed replaces the main store's random bootstrap: its credentials are the file's, and no
+  // bootstrap.json is written for it (with --role both the source side still bootstraps).
+  const startLines: string[] = [];
+  const bootstrapFiles: string[] = [];
+  try {
+    if (config.seedFile !== undefined && seed !== undefined) {
+      const plan = await seedStore(store, config.seedFile, seed, new Date());
+      log.info({ file: config.seedFile, orgs: plan.orgs.length, apiKeys: plan.apiKeys.length, serviceAccounts: plan.serviceAccounts.length, unchanged: plan.unchanged }, 'applied the seed file');
+      startLines.push(describeSeeding(config.seedFile, plan));
+    } else {
+      bootstrapFiles.push(await bootstrap(store, config.dataDir, config.role === 'source' ? 'source' : 'atlas', config, log));
+    }
+    if (sourceStore) bootstrapFiles.push(await bootstrap(sourceStore, config.sourceDataDir, 'source', config, log));
+  } catch (error) {
+    await Promise.allSettled([app.close(), metricsApp?.close()]);
+    for (const s of stores) await s.close().catch(() => undefined);
+    throw error;
+  }
+  if (config.devCredentials) {
+    log.warn('serving the well-known development credentials (--dev-credentials): anyone who can reach this port is organization owner; never use them outside development');
+    startLines.push('pushlink WARNING: --dev-credentials: the well-known development credentials are in use; for development only');
+  }
 
   const pruner = setInterval(() => {
     for (const s of stores) {
@@ -137,6 +181,11 @@ export async function serve(config: ServerConfig): Promise<void> {
     if (selfSigned && !app.atlasCa) app.atlasCa = readTrustedCa(selfSigned.files.caCert);
   }
 
+  // The first sync round now, not one --sync-interval after start: a link's status (and its
+  // NOT_SYNCED reason) from before a restart is otherwise what the source answers for that long.
+  // Here, because only now is the Atlas URL known with --role both.
+  if (app.linkSyncer) void app.linkSyncer.syncAll();
+
   // The local administrator's way in (pushlink fault|clock): written once the URL is known.
   await writeAdminFile(config.dataDir, {
     url: address,
@@ -151,7 +200,12 @@ export async function serve(config: ServerConfig): Promise<void> {
   if (metricsAddress) lines.push(`pushlink metrics on ${metricsAddress}/metrics`);
   if (selfSigned) lines.push(...trustInstructions(selfSigned.files.caCert));
   if (config.databaseUrl !== undefined) lines.push(`pushlink database ${describeDatabaseUrl(config.databaseUrl)}`);
-  lines.push(`pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`);
+  lines.push(...startLines);
+  lines.push(
+    bootstrapFiles.length > 0
+      ? `pushlink data dir ${config.dataDir} (credentials of the bootstrap org: ${bootstrapFiles.join(', ')})`
+      : `pushlink data dir ${config.dataDir} (credentials: those of the seed file)`,
+  );
   if (app.atlasBaseUrl && config.role !== 'atlas') lines.push(`pushlink source side syncs with Atlas at ${app.atlasBaseUrl.href}`);
   lines.push(`pushlink listening on ${address} (role ${config.role})`);
   process.stdout.write(lines.join('\n') + '\n');

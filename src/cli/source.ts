@@ -51,3 +51,13 @@ export async function inventoryShow(location: StoreLocation, orgId: string, outp
     .join('\n');
   print(output, inventory, text || '(no projects)');
 }
+
+/**
+ * The org's projects with their counts. There is no `project delete`: the store keeps a source
+ * project with its deployments and hosts and has no delete for it (remove what it holds instead).
+ */
+export async function projectList(location: StoreLocation, orgId: string, output: Output): Promise<void> {
+  const inventory = await withStore(location, (store) => readSourceInventory(store, orgId));
+  const projects = inventory.projects.map((p) => ({ id: p.projectId, name: p.name, deployments: p.deployments.length, migrationHosts: p.migrationHosts.length }));
+  print(output, projects, projects.map((p) => `${p.id}  ${p.name}  (${p.deployments} deployments, ${p.migrationHosts} migration hosts)`).join('\n') || '(no projects)');
+}

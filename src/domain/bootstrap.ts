@@ -3,7 +3,8 @@ import type { ServiceAccountRecord } from '../store/serviceAccounts.js';
 import type { Store } from '../store/store.js';
 import { mintApiKey } from './apiKeys.js';
 import { newClientId, newClientSecret, newObjectId } from './ids.js';
-import { hashClientSecret } from './secrets.js';
+import { digestHa1 } from '../httpDigest.js';
+import { hashClientSecret, privateKeyHint } from './secrets.js';
 
 // First start on an empty store, like a cloud emulator: an organization with an ORG_OWNER API key
 // and (on the Atlas side) an ORG_OWNER service account, so the Atlas docs' own commands work at once.
@@ -16,6 +17,14 @@ export interface BootstrapCredentials {
   serviceAccount?: { clientId: string; clientSecret: string };
 }
 
+export interface BootstrapOptions {
+  /** False on the source side. */
+  serviceAccount?: boolean;
+  now?: Date;
+  /** Well-known credentials to bootstrap with instead of random ones (domain/devCredentials.ts). */
+  fixed?: BootstrapCredentials;
+}
+
 /**
  * Creates the bootstrap org when the store has none. `persist` receives the credentials before
  * anything is committed: if it fails nothing is created, and if the process dies after it the
@@ -25,7 +34,7 @@ export async function bootstrapIfEmpty(
   store: Store,
   orgName: string,
   persist: (credentials: BootstrapCredentials) => Promise<void>,
-  options: { serviceAccount?: boolean; now?: Date } = {},
+  options: BootstrapOptions = {},
 ): Promise<BootstrapCredentials | undefined> {
   // Under the store's bootstrap lock, so of several instances starting at once on one empty
   // database exactly one bootstraps; the others then count its org and do nothing.
@@ -36,12 +45,13 @@ async function bootstrapUnlocked(
   store: Store,
   orgName: string,
   persist: (credentials: BootstrapCredentials) => Promise<void>,
-  options: { serviceAccount?: boolean; now?: Date },
+  options: BootstrapOptions,
 ): Promise<BootstrapCredentials | undefined> {
   const now = options.now ?? new Date();
   if ((await store.orgs.countOrgs()) > 0) return undefined;
-  const org: Org = { id: newObjectId(now), name: orgName, createdAt: now.toISOString() };
-  const key = mintApiKey({
+  const fixed = options.fixed;
+  const org: Org = { id: fixed?.orgId ?? newObjectId(now), name: fixed?.orgName ?? orgName, createdAt: now.toISOString() };
+  const minted = mintApiKey({
     orgId: org.id,
     roles: ['ORG_OWNER'],
     accessList: [],
@@ -49,6 +59,18 @@ async function bootstrapUnlocked(
     purpose: 'USER',
     now,
   });
+  // Fixed credentials (--dev-credentials) replace the random pair; the record is built the same way.
+  const key = fixed
+    ? {
+        privateKey: fixed.apiKey.privateKey,
+        record: {
+          ...minted.record,
+          publicKey: fixed.apiKey.publicKey,
+          ha1: digestHa1(fixed.apiKey.publicKey, fixed.apiKey.privateKey),
+          privateKeyHint: privateKeyHint(fixed.apiKey.privateKey),
+        },
+      }
+    : minted;
   const credentials: BootstrapCredentials = {
     orgId: org.id,
     orgName: org.name,
@@ -56,9 +78,9 @@ async function bootstrapUnlocked(
   };
   let account: ServiceAccountRecord | undefined;
   if (options.serviceAccount ?? true) {
-    const clientSecret = newClientSecret();
+    const clientSecret = fixed?.serviceAccount?.clientSecret ?? newClientSecret();
     account = {
-      clientId: newClientId(),
+      clientId: fixed?.serviceAccount?.clientId ?? newClientId(),
       orgId: org.id,
       secretHash: hashClientSecret(clientSecret),
       roles: ['ORG_OWNER'],

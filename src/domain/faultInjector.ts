@@ -13,6 +13,10 @@ export class FaultInjector {
     this.active = rules.map((rule) => new ActiveFaultRule(rule));
   }
 
+  isEmpty(): boolean {
+    return this.active.length === 0;
+  }
+
   /** Adds a rule as declared; with `orgId` (an org owner's), it is held to that org. */
   add(spec: unknown, orgId?: string): FaultRule {
     const rule = parseFaultRule(spec, newObjectId(), 'fault');

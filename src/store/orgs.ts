@@ -41,6 +41,8 @@ export interface OrgStore {
   countOrgs(): Promise<number>;
   /** First start: the org, its owner key and (if any) its owner service account, in one transaction. */
   insertBootstrap(org: Org, key: ApiKeyRecord, account: ServiceAccountRecord | undefined): Promise<void>;
+  /** A seed file's new records (domain/seedPlan.ts), all in one transaction: all or none (UniqueViolationError). */
+  insertSeed(records: { orgs: Org[]; apiKeys: ApiKeyRecord[]; serviceAccounts: ServiceAccountRecord[] }): Promise<void>;
   /**
    * Runs `run` (the bootstrap: count orgs, persist credentials, insert) while no other instance on
    * the same database runs its own, so instances starting at once on an empty database bootstrap once.

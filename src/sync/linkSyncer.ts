@@ -13,6 +13,24 @@ import { AtlasUnreachable, describeAtlasAnswer, digestCall, type AtlasEndpoint }
 // It also withdraws what deleted or replaced links pushed: the store keeps a record of each until
 // Atlas acknowledges, so an Atlas that is down when a link goes still gets told once it is back.
 
+/**
+ * What a person does about a refused push, after Atlas's own words: the reason is read by someone
+ * looking at a NOT_SYNCED link, who should not have to know that 401 means a dead link key.
+ */
+function pushAdvice(status: number, body: string): string {
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(body) as { errorCode?: string }).errorCode;
+  } catch {
+    // not JSON: no code to go by
+  }
+  if (status === 401 && code !== 'USER_CANNOT_ACCESS_ORG') {
+    return ' (the link key no longer works: the link was deleted or replaced on Atlas; create a new link-token there and complete the link again)';
+  }
+  if (status === 403 && code === 'IP_ADDRESS_NOT_ON_ACCESS_LIST') return " (this source's address is not on the link-token's accessListIps; create a new link-token that lists it)";
+  return '';
+}
+
 export const inventoryPath = (atlasOrgId: string) => `/api/private/liveMigrations/orgs/${atlasOrgId}/inventory`;
 
 /** What one push did: for which link (undefined when the org had none), and its result. */
@@ -132,7 +150,7 @@ export class LinkSyncer {
         status = 'SYNCED';
         reason = null;
       } else {
-        reason = describeAtlasAnswer(answer);
+        reason = describeAtlasAnswer(answer) + pushAdvice(answer.status, answer.body);
       }
     } catch (error) {
       reason = error instanceof AtlasUnreachable ? error.message : `sync failed: ${(error as Error).message}`;

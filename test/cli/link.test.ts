@@ -227,10 +227,42 @@ describe('live-migration link, two real processes', () => {
     assert.deepEqual(await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 1, 10_000), await sourceInventory());
   });
 
+  it('link list|status|delete and source project list work on the source side\'s store', async () => {
+    assert.equal((await linkComplete(await createLinkToken())).status, 'SYNCED');
+    const shown = await cli(['link', 'status', '--org', sourceBoot.orgId]);
+    assert.deepEqual([shown.orgId, shown.atlasOrgId, shown.status, shown.reason], [sourceBoot.orgId, atlasBoot.orgId, 'SYNCED', null]);
+    assert.equal('ha1' in shown, false, 'a link is shown without its key\'s HA1');
+    const listed = await cli(['link', 'list']);
+    assert.deepEqual(listed.map((l: { orgId: string }) => l.orgId), [sourceBoot.orgId]);
+    // Two deployments: the walk above added one to the first.
+    assert.deepEqual(await cli(['source', 'project', 'list', '--org', sourceBoot.orgId]), [{ id: projectId, name: 'Payments', deployments: 2, migrationHosts: 1 }]);
+    const deleted = await cli(['link', 'delete', '--org', sourceBoot.orgId]);
+    assert.deepEqual(deleted, { deleted: sourceBoot.orgId, withdrawalPending: true });
+    // The running source side withdraws the inventory from Atlas at its next sync (1 s here).
+    assert.deepEqual(await eventually(availableProjects, (p) => Array.isArray(p) && p.length === 0, 10_000), []);
+    const gone = await runCli(['link', 'status', '--org', sourceBoot.orgId, '--data-dir', sourceDir, '--json'], sourceStore.env);
+    assert.equal(gone.code, 1);
+    assert.deepEqual(JSON.parse(gone.stderr), { error: { message: 'Could not find the requested external organization link.', exitCode: 1 } });
+  });
+
   it('link complete refuses a malformed token before sending it', async () => {
     const res = await runCli(['link', 'complete', '--token', 'garbage', '--source-url', source.url, '--data-dir', sourceDir]);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /invalid link-token: it is not standard base64/);
+  });
+
+  it("link complete with another data dir's bootstrap.json (e.g. --role both's) names the file it signed in with", async () => {
+    const token = Buffer.from(JSON.stringify({ orgId: 'a'.repeat(24), orgName: 'O', privateApiKey: crypto.randomUUID(), publicApiKey: 'abcdefgh' })).toString('base64');
+    const dir = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'bootstrap.json'), JSON.stringify({ orgId: 'b'.repeat(24), apiKey: { publicKey: 'zyxwvuts', privateKey: crypto.randomUUID() } }));
+      const res = await runCli(['link', 'complete', '--token', token, '--source-url', source.url, '--data-dir', dir]);
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /^pushlink: the source side answered 401 /);
+      assert.ok(res.stderr.includes(`signed in as the org and key of ${path.join(dir, 'bootstrap.json')}: is that the source side's data dir? With --role both it is <data-dir>/source`), res.stderr);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('link complete says what is wrong with an unreadable bootstrap.json, or a URL that is not a source side', async () => {

@@ -106,6 +106,7 @@ describe('pushlink serve (real process)', async () => {
     assert.equal(key.code, 0, key.stderr);
     const created = JSON.parse(key.stdout);
     assert.deepEqual(created.accessList, ['127.0.0.1', '::1']);
+    assert.deepEqual(created.roles, [{ orgId, roleName: 'ORG_OWNER' }], 'create prints roles in the shape list prints them');
     const res = await digestRequest(`${server.url}/api/atlas/v2/orgs/${orgId}/liveMigrations/linkTokens`, created, {
       method: 'POST',
       headers: { accept: ATLAS_JSON, 'content-type': 'application/json' },
@@ -115,6 +116,7 @@ describe('pushlink serve (real process)', async () => {
     const list = await runCli(['apikey', 'list', '--org', orgId, '--data-dir', dataDir, '--json'], backend.env);
     const keys = JSON.parse(list.stdout);
     assert.equal(keys.length, 2);
+    assert.deepEqual(keys.find((k: { publicKey: string }) => k.publicKey === created.publicKey).roles, created.roles);
     assert.equal(keys.filter((k: { liveMigrationLinkKey: boolean }) => k.liveMigrationLinkKey).length, 1, 'the link key is listed');
     assert.ok(!list.stdout.includes(created.privateKey), 'list never shows a private key');
 
@@ -224,6 +226,35 @@ describe('pushlink serve configuration and lifecycle', () => {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await server.stop();
+      await backend.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops when npm start alone gets SIGTERM (a supervisor signals the process it started)', async () => {
+    const dir = tempDir();
+    const backend = await testStoreEnv();
+    const server = await startProcess(['--', '--port', '0', '--data-dir', dir], { command: ['npm', 'start', '--silent'], env: backend.env });
+    try {
+      const serverPid = (JSON.parse(fs.readFileSync(path.join(dir, 'admin.json'), 'utf8')) as { pid: number }).pid;
+      assert.notEqual(serverPid, server.child.pid, 'the server runs as a child of npm');
+      const npmExited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+      process.kill(server.child.pid!, 'SIGTERM'); // npm only, not its process group
+      const deadline = Date.now() + 15_000;
+      const alive = () => {
+        try {
+          process.kill(serverPid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(alive(), false, 'the server stopped with npm');
+      assert.equal(fs.existsSync(path.join(dir, 'admin.json')), false, 'and shut down cleanly (admin.json removed)');
+      await npmExited;
+    } finally {
+      await server.stop('SIGKILL');
       await backend.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -101,6 +101,8 @@ describe('completing the link', () => {
     const stale = await eventually(status, (s) => s.status === 'NOT_SYNCED');
     assert.equal(stale.status, 'NOT_SYNCED');
     assert.match(stale.reason, /^Atlas answered 401 UNEXPECTED_ERROR/);
+    // The reason says what to do about it, not only what Atlas answered.
+    assert.match(stale.reason, /\(the link key no longer works: the link was deleted or replaced on Atlas; create a new link-token there and complete the link again\)$/);
     assert.deepEqual((await complete(rotated)).json, { status: 'SYNCED' });
     assert.deepEqual(await availableProjects(), await sourceInventory());
   });
@@ -168,6 +170,7 @@ describe('completing the link', () => {
     const res = await complete(await createLinkToken(['10.9.9.9']));
     assert.equal(res.json.status, 'NOT_SYNCED');
     assert.match(res.json.reason, /^Atlas answered 403 IP_ADDRESS_NOT_ON_ACCESS_LIST: IP address 127\.0\.0\.1 is not allowed/);
+    assert.match(res.json.reason, /create a new link-token that lists it\)$/);
     assert.deepEqual(await status(), res.json);
   });
 

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { linkComplete } from '../linkComplete.js';
-import { jsonOption, output, sourceDataDirOption, wholeNumber, type JsonOptions } from '../options.js';
+import { linkDelete, linkList, linkStatus } from '../links.js';
+import { databaseUrlOption, jsonOption, output, sourceDataDirOption, storeLocation, wholeNumber, type JsonOptions, type StoreOptions } from '../options.js';
 import { readTokenArgument } from '../tokenArgument.js';
 
-// `pushlink link complete`: the source side of a live-migration link, driven over its API.
+// `pushlink link complete`: the source side of a live-migration link, driven over its API;
+// `link list|status|delete`: the same links in the source side's store (links.ts).
 
 interface LinkCompleteCommandOptions extends JsonOptions {
   token: string;
@@ -18,10 +20,23 @@ interface LinkCompleteCommandOptions extends JsonOptions {
   timeout: number;
 }
 
+interface LinkStoreOptions extends StoreOptions, JsonOptions {
+  org: string;
+}
+
 export function registerLinkCommands(program: Command): void {
-  program
-    .command('link')
-    .description('the source side of a live-migration link')
+  const link = program.command('link').description('the source side of a live-migration link');
+  const onSourceStore = (command: Command) => command.addOption(sourceDataDirOption()).addOption(databaseUrlOption()).addOption(jsonOption());
+  onSourceStore(link.command('list').description("the source side's links, with their status")).action((o: StoreOptions & JsonOptions) =>
+    linkList(storeLocation(o), output(o)),
+  );
+  onSourceStore(link.command('status').description("one source org's link: status, reason, last sync").requiredOption('--org <orgId>', 'source organization id')).action(
+    (o: LinkStoreOptions) => linkStatus(storeLocation(o), o.org, output(o)),
+  );
+  onSourceStore(
+    link.command('delete').description("delete a source org's link; the running source side withdraws its inventory from Atlas").requiredOption('--org <orgId>', 'source organization id'),
+  ).action((o: LinkStoreOptions) => linkDelete(storeLocation(o), o.org, output(o)));
+  link
     .command('complete')
     .description(
       'paste a link-token into a source side (as a Cloud Manager user would) and print the status; exit code 0 when SYNCED, 2 when NOT_SYNCED, 1 on error',

@@ -42,6 +42,13 @@ export function registerServeCommand(program: Command): void {
     .option('--event-retention <days>', 'how long the events API keeps events (env PUSHLINK_EVENT_RETENTION; default 90)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PUSHLINK_LOG_LEVEL; default info)')
     .option('--log-format <format>', 'auto|json|pretty; auto is pretty on a terminal, JSON otherwise (env PUSHLINK_LOG_FORMAT)')
+    .option('--seed <file>', 'create the orgs, API keys and service accounts of this YAML/JSON file on start, with its ids and secrets, instead of a random bootstrap (env PUSHLINK_SEED; README, Fixed credentials for CI)')
+    .option('--dev-credentials', 'bootstrap with the well-known development credentials of the README: for development only, never the default (env PUSHLINK_DEV_CREDENTIALS=true)')
+    .addHelpText(
+      'after',
+      '\nEvery option can come from the environment instead: PUSHLINK_ and the option name in capitals with _ for -\n' +
+        '(--sync-interval 5 is PUSHLINK_SYNC_INTERVAL=5); the option wins when both are given.',
+    )
     .action(async (options: ServeOptions) => {
       await serve(resolveServeConfig(options));
     });

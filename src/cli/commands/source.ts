@@ -68,6 +68,9 @@ export function registerSourceCommands(program: Command): void {
   withStoreOptions(
     project.command('create').requiredOption('--org <orgId>', 'source organization id').requiredOption('--name <name>', 'project name'),
   ).action((o: ProjectCreateOptions) => source.projectCreate(storeLocation(o), o.org, o.name, output(o)));
+  withStoreOptions(project.command('list').requiredOption('--org <orgId>', 'source organization id')).action((o: InventoryOptions) =>
+    source.projectList(storeLocation(o), o.org, output(o)),
+  );
 
   const deployment = sourceCommand.command('deployment').description("a source project's deployments");
   withStoreOptions(

@@ -109,6 +109,14 @@ export class PostgresOrgStore implements OrgStore {
     });
   }
 
+  async insertSeed(records: { orgs: Org[]; apiKeys: ApiKeyRecord[]; serviceAccounts: ServiceAccountRecord[] }): Promise<void> {
+    await this.db.transaction(async (client) => {
+      for (const org of records.orgs) await query(client, SQL.insertOrg, [org.id, org.name, org.createdAt]);
+      for (const key of records.apiKeys) await query(client, SQL.insertApiKey, apiKeyValues(key));
+      for (const account of records.serviceAccounts) await query(client, SERVICE_ACCOUNT_SQL.insertServiceAccount, serviceAccountValues(account));
+    });
+  }
+
   /**
    * A session advisory lock on a connection of its own: a second instance waits here until the
    * first has bootstrapped (and its count of orgs is then 1). If the holder dies, PostgreSQL ends

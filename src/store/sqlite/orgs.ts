@@ -134,6 +134,14 @@ export class SqliteOrgStore implements OrgStore {
     });
   }
 
+  async insertSeed(records: { orgs: Org[]; apiKeys: ApiKeyRecord[]; serviceAccounts: ServiceAccountRecord[] }): Promise<void> {
+    await this.committer.transact(() => {
+      for (const org of records.orgs) this.s.insertOrg.run(org.id, org.name, org.createdAt);
+      for (const key of records.apiKeys) this.insertKey(key);
+      for (const account of records.serviceAccounts) this.insertAccount(account);
+    });
+  }
+
   /** One data dir is served by one server process (admin commands never bootstrap): nothing to wait for. */
   withBootstrapLock<T>(run: () => Promise<T>): Promise<T> {
     return run();
