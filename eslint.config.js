@@ -38,11 +38,6 @@ export default tseslint.config(
     },
   },
   {
-    // The write table is a namespace of plain functions, called by name in the committer's batch.
-    files: ['src/store/groupCommit.ts'],
-    rules: { '@typescript-eslint/unbound-method': 'off' },
-  },
-  {
     // SqliteStore.open is synchronous today; awaited inside the try so that a later async open is
     // still explained by explainSqliteOpenFailure.
     files: ['src/store/open.ts'],

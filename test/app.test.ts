@@ -13,8 +13,8 @@ describe('a store that cannot serve', () => {
     const unavailable = async (): Promise<never> => {
       throw new StoreUnavailableError('the database did not answer in time (internal detail)');
     };
-    server.store.findApiKeyByPublicKey = unavailable;
-    server.store.findServiceAccount = unavailable;
+    server.store.orgs.findApiKeyByPublicKey = unavailable;
+    server.store.serviceAccounts.findServiceAccount = unavailable;
   });
   after(() => server.close());
 

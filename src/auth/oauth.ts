@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { BoundedCache } from '../boundedCache.js';
 import { verifyClientCredentials } from '../domain/serviceAccounts.js';
-import type { ServiceAccountRecord, Store } from '../store/store.js';
+import type { ServiceAccountRecord } from '../store/serviceAccounts.js';
+import type { Store } from '../store/store.js';
 import { wallClock, type Clock } from '../domain/clock.js';
 
 // OAuth 2.0 client credentials for service accounts, as Atlas issues them: a JWT (so the Go SDK
@@ -45,7 +46,7 @@ export class AccessTokens {
   ) {}
 
   static async create(store: Store, ttlSeconds: number, clock: Clock = wallClock): Promise<AccessTokens> {
-    const key = await store.getOrCreateSecret(SIGNING_KEY_NAME, () => crypto.randomBytes(32));
+    const key = await store.housekeeping.getOrCreateSecret(SIGNING_KEY_NAME, () => crypto.randomBytes(32));
     return new AccessTokens(store, new Uint8Array(key), ttlSeconds, clock);
   }
 
@@ -89,7 +90,7 @@ export class AccessTokens {
   async authenticate(token: string, nowMs: number = this.clock.now().getTime()): Promise<ServiceAccountRecord> {
     const claims = this.verified.get(token) ?? (await this.verify(token));
     if (claims.expiresAtMs <= nowMs) throw new AccessTokenRefused('expired_token');
-    const { account, revoked } = await this.store.findTokenSubject(claims.clientId, claims.jti);
+    const { account, revoked } = await this.store.serviceAccounts.findTokenSubject(claims.clientId, claims.jti);
     if (revoked) throw new AccessTokenRefused('revoked_token');
     if (!account) throw new AccessTokenRefused('unknown_service_account');
     return account;
@@ -107,7 +108,7 @@ export class AccessTokens {
       return;
     }
     if (claims.clientId !== account.clientId) return;
-    await this.store.revokeAccessToken(claims.jti, claims.expiresAtMs);
+    await this.store.serviceAccounts.revokeAccessToken(claims.jti, claims.expiresAtMs);
   }
 
   verifyClient(clientId: string, clientSecret: string): Promise<ServiceAccountRecord | undefined> {

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { BoundedCache } from '../boundedCache.js';
 import { compileStoredAccessList, type AccessList } from '../domain/accessList.js';
-import type { OrgRole, Store } from '../store/store.js';
+import type { OrgRole } from '../store/orgRoles.js';
+import type { Store } from '../store/store.js';
 import { wallClock, type Clock } from '../domain/clock.js';
 import { ApiError } from '../http/errors.js';
 import { digestChallenge, parseDigestAuthorization } from '../httpDigest.js';
@@ -65,7 +66,7 @@ export class Authenticator {
   ) {}
 
   static async create(store: Store, accessTokens: AccessTokens, options: AuthenticatorOptions): Promise<Authenticator> {
-    const nonceKey = await store.getOrCreateSecret(NONCE_KEY_NAME, () => crypto.randomBytes(32));
+    const nonceKey = await store.housekeeping.getOrCreateSecret(NONCE_KEY_NAME, () => crypto.randomBytes(32));
     return new Authenticator(store, nonceKey, accessTokens, options);
   }
 
@@ -102,7 +103,7 @@ export class Authenticator {
     const nowMs = (this.options.clock ?? wallClock).now().getTime();
     const shape = checkDigestShape(credentials, request, this.nonceKey, nowMs, this.options.nonceTtlMs);
     if ('refusal' in shape) throw this.refuse(shape.refusal);
-    const key = await this.store.findApiKeyByPublicKey(credentials.username);
+    const key = await this.store.orgs.findApiKeyByPublicKey(credentials.username);
     // An unknown key costs the same work as a wrong private key.
     const matches = digestResponseMatches(key?.ha1 ?? '0'.repeat(32), request.method, credentials);
     if (!key) throw this.refuse('unknown_key');
@@ -110,7 +111,7 @@ export class Authenticator {
     // RFC 7616 §3.3: a correct answer to an expired nonce gets stale=true, so the client retries
     // with the fresh nonce without asking its user again.
     if (shape.nonce === 'stale') throw this.refuse('stale_nonce', true);
-    const firstUse = await this.store.useDigestNonce(
+    const firstUse = await this.store.housekeeping.useDigestNonce(
       credentials.nonce,
       credentials.nc!.toLowerCase(),
       nowMs + this.options.nonceTtlMs * 2,

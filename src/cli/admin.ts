@@ -33,7 +33,7 @@ export async function orgCreate(location: StoreLocation, name: string, output: O
 }
 
 export async function orgList(location: StoreLocation, output: Output): Promise<void> {
-  const orgs = await withStore(location, (store) => store.listOrgs());
+  const orgs = await withStore(location, (store) => store.orgs.listOrgs());
   print(output, orgs, orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || '(no organizations)');
 }
 

@@ -1,5 +1,5 @@
 import { removeSourceLink, requireSourceLink } from '../domain/sourceLinks.js';
-import type { SourceLinkRecord } from '../store/store.js';
+import type { SourceLinkRecord } from '../store/source.js';
 import type { StoreLocation } from '../store/open.js';
 import { print, withStore, type Output } from './admin.js';
 
@@ -27,7 +27,7 @@ const line = (link: SourceLinkRecord) =>
   `${link.orgId}  → Atlas org ${link.atlasOrgId} "${link.atlasOrgName}"  ${link.status}${link.reason ? ` (${link.reason})` : ''}`;
 
 export async function linkList(location: StoreLocation, output: Output): Promise<void> {
-  const links = await withStore(location, (store) => store.listSourceLinks());
+  const links = await withStore(location, (store) => store.source.listSourceLinks());
   print(output, links.map(view), links.map(line).join('\n') || '(no links)');
 }
 

@@ -8,7 +8,8 @@ import { loggerOptions } from '../observability/logging.js';
 import { Metrics } from '../observability/metrics.js';
 import { openStore } from '../store/open.js';
 import { describeDatabaseUrl } from '../store/postgres.js';
-import { PRUNE_CHUNK_ROWS, type Store } from '../store/store.js';
+import { PRUNE_CHUNK_ROWS } from '../store/housekeeping.js';
+import { type Store } from '../store/store.js';
 import { loadServerTls, trustInstructions } from '../tls/serverTls.js';
 import { readTrustedCa } from '../tls/trust.js';
 import net from 'node:net';
@@ -132,7 +133,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   const pruner = setInterval(() => {
     for (const s of stores) {
       const nowMs = app.clock.now().getTime();
-      s.pruneExpired(nowMs).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
+      s.housekeeping.pruneExpired(nowMs).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
       s.events
         .pruneEvents(new Date(nowMs - config.eventRetentionMs).toISOString(), PRUNE_CHUNK_ROWS)
         .catch((error: unknown) => log.warn({ err: error }, 'pruning old events failed'));

@@ -6,7 +6,7 @@ import {
   removeSourceMigrationHost,
   saveSourceDeployment,
 } from '../domain/inventory.js';
-import type { SourceDeployment } from '../store/store.js';
+import type { SourceDeployment } from '../store/source.js';
 import type { StoreLocation } from '../store/open.js';
 import { print, withStore, type Output } from './admin.js';
 

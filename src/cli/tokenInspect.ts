@@ -1,7 +1,7 @@
 import { linkKeyStatus, showLinkToken, type LinkKeyStatus } from '../domain/linkTokenInspection.js';
 import { openExistingStore, type StoreLocation } from '../store/open.js';
 import type { Output } from './admin.js';
-import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/store.js';
+import { RETIRED_LINK_KEY_RETENTION_DAYS } from '../store/links.js';
 
 // `pushlink token inspect <token|->`: what a link-token holds (private key masked) and, given the
 // server's store, whether the key it carries is the org's current link key, superseded or deleted

@@ -1,4 +1,6 @@
-import { UniqueViolationError, type ApiKeyPurpose, type ApiKeyRecord, type OrgRole, type Store } from '../store/store.js';
+import { type OrgRole } from '../store/orgRoles.js';
+import { type ApiKeyPurpose, type ApiKeyRecord } from '../store/orgs.js';
+import { UniqueViolationError, type Store } from '../store/store.js';
 import { compileAccessList } from './accessList.js';
 import { always, ifWritten, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
@@ -72,7 +74,7 @@ export async function createApiKey(
       description: input.description ?? '',
       purpose: 'USER',
     });
-    await store.insertApiKey(key.record, always(...apiKeyCreatedEvents(key.record, by)));
+    await store.orgs.insertApiKey(key.record, always(...apiKeyCreatedEvents(key.record, by)));
     return key;
   });
 }
@@ -103,11 +105,11 @@ export function describeApiKey(key: ApiKeyRecord) {
 
 export async function listApiKeys(store: Store, orgId: string) {
   await requireOrg(store, orgId);
-  return (await store.listApiKeys(orgId)).map(describeApiKey);
+  return (await store.orgs.listApiKeys(orgId)).map(describeApiKey);
 }
 
 export async function deleteApiKey(store: Store, orgId: string, publicKey: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
-  if (!(await store.deleteApiKey(orgId, publicKey, ifWritten(newEvent('API_KEY_DELETED', { orgId }, by, now, { targetPublicKey: publicKey }))))) {
+  if (!(await store.orgs.deleteApiKey(orgId, publicKey, ifWritten(newEvent('API_KEY_DELETED', { orgId }, by, now, { targetPublicKey: publicKey }))))) {
     throw new DomainError('API_KEY_NOT_FOUND', `no API key ${publicKey} in organization ${orgId}`, [publicKey]);
   }
 }

@@ -1,4 +1,6 @@
-import type { Org, ServiceAccountRecord, Store } from '../store/store.js';
+import type { Org } from '../store/orgs.js';
+import type { ServiceAccountRecord } from '../store/serviceAccounts.js';
+import type { Store } from '../store/store.js';
 import { mintApiKey } from './apiKeys.js';
 import { newClientId, newClientSecret, newObjectId } from './ids.js';
 import { digestHa1 } from '../httpDigest.js';
@@ -36,7 +38,7 @@ export async function bootstrapIfEmpty(
 ): Promise<BootstrapCredentials | undefined> {
   // Under the store's bootstrap lock, so of several instances starting at once on one empty
   // database exactly one bootstraps; the others then count its org and do nothing.
-  return store.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, options));
+  return store.orgs.withBootstrapLock(() => bootstrapUnlocked(store, orgName, persist, options));
 }
 
 async function bootstrapUnlocked(
@@ -46,7 +48,7 @@ async function bootstrapUnlocked(
   options: BootstrapOptions,
 ): Promise<BootstrapCredentials | undefined> {
   const now = options.now ?? new Date();
-  if ((await store.countOrgs()) > 0) return undefined;
+  if ((await store.orgs.countOrgs()) > 0) return undefined;
   const fixed = options.fixed;
   const org: Org = { id: fixed?.orgId ?? newObjectId(now), name: fixed?.orgName ?? orgName, createdAt: now.toISOString() };
   const minted = mintApiKey({
@@ -89,6 +91,6 @@ async function bootstrapUnlocked(
     credentials.serviceAccount = { clientId: account.clientId, clientSecret };
   }
   await persist(credentials);
-  await store.insertBootstrap(org, key.record, account);
+  await store.orgs.insertBootstrap(org, key.record, account);
   return credentials;
 }

@@ -1,4 +1,6 @@
-import type { AvailableProject, SourceDeployment, SourceInventory, SourceProject, Store } from '../store/store.js';
+import type { AvailableProject } from '../store/links.js';
+import type { SourceDeployment, SourceInventory, SourceProject } from '../store/source.js';
+import type { Store } from '../store/store.js';
 import { isDeepStrictEqual } from 'node:util';
 import { ifWritten, NOBODY, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
@@ -56,12 +58,12 @@ export async function createSourceProject(store: Store, orgId: string, name: str
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > PROJECT_NAME_MAX) invalid('name', `must have 1 to ${PROJECT_NAME_MAX} characters`);
   const project: SourceProject = { id: newObjectId(now), orgId, name: trimmed, createdAt: now.toISOString() };
-  await store.createSourceProject(project);
+  await store.source.createSourceProject(project);
   return project;
 }
 
 async function requireSourceProject(store: Store, projectId: string): Promise<SourceProject> {
-  const project = OBJECT_ID_PATTERN.test(projectId) ? await store.getSourceProject(projectId) : undefined;
+  const project = OBJECT_ID_PATTERN.test(projectId) ? await store.source.getSourceProject(projectId) : undefined;
   if (!project) throw new DomainError('SOURCE_PROJECT_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
   return project;
 }
@@ -69,13 +71,13 @@ async function requireSourceProject(store: Store, projectId: string): Promise<So
 export async function saveSourceDeployment(store: Store, projectId: string, deployment: SourceDeployment): Promise<SourceProject> {
   const project = await requireSourceProject(store, projectId);
   checkDeployment(deployment);
-  if (!(await store.saveSourceDeployment(projectId, deployment))) await requireSourceProject(store, projectId);
+  if (!(await store.source.saveSourceDeployment(projectId, deployment))) await requireSourceProject(store, projectId);
   return project;
 }
 
 export async function removeSourceDeployment(store: Store, projectId: string, name: string): Promise<void> {
   await requireSourceProject(store, projectId);
-  if (!(await store.deleteSourceDeployment(projectId, name))) {
+  if (!(await store.source.deleteSourceDeployment(projectId, name))) {
     throw new DomainError('SOURCE_DEPLOYMENT_NOT_FOUND', `no deployment ${name} in project ${projectId}`, [name]);
   }
 }
@@ -83,12 +85,12 @@ export async function removeSourceDeployment(store: Store, projectId: string, na
 export async function addSourceMigrationHost(store: Store, projectId: string, hostname: string): Promise<void> {
   await requireSourceProject(store, projectId);
   checkHostname(hostname);
-  if (!(await store.addSourceMigrationHost(projectId, hostname))) await requireSourceProject(store, projectId);
+  if (!(await store.source.addSourceMigrationHost(projectId, hostname))) await requireSourceProject(store, projectId);
 }
 
 export async function removeSourceMigrationHost(store: Store, projectId: string, hostname: string): Promise<void> {
   await requireSourceProject(store, projectId);
-  if (!(await store.deleteSourceMigrationHost(projectId, hostname))) {
+  if (!(await store.source.deleteSourceMigrationHost(projectId, hostname))) {
     throw new DomainError('SOURCE_DEPLOYMENT_NOT_FOUND', `no migration host ${hostname} in project ${projectId}`, [hostname]);
   }
 }
@@ -126,13 +128,13 @@ export function toAvailableProjects(inventory: SourceInventory): AvailableProjec
 
 export async function readSourceInventory(store: Store, orgId: string): Promise<{ version: number; projects: AvailableProject[] }> {
   await requireOrg(store, orgId);
-  const inventory = await store.getSourceInventory(orgId);
+  const inventory = await store.source.getSourceInventory(orgId);
   return { version: inventory.version, projects: toAvailableProjects(inventory) };
 }
 
 /** Atlas side: what the org's link delivered, or nothing when no source has synced. */
 export async function availableProjects(store: Store, orgId: string): Promise<AvailableProject[]> {
-  return (await store.getAtlasInventory(orgId)) ?? [];
+  return (await store.links.getAtlasInventory(orgId)) ?? [];
 }
 
 /**
@@ -158,13 +160,13 @@ export async function receiveInventory(
   });
   // The source re-pushes every interval; only a push that changes what Atlas holds is an event.
   // (Compared as values: PostgreSQL's jsonb gives the keys back in its own order.)
-  const changed = !isDeepStrictEqual(await store.getAtlasInventory(orgId), received);
+  const changed = !isDeepStrictEqual(await store.links.getAtlasInventory(orgId), received);
   const audit = changed ? ifWritten(newEvent('LIVE_MIGRATION_LINK_SYNCED', { orgId }, by, now, { projects: received.length })) : undefined;
-  if (!(await store.putAtlasInventory(orgId, apiKeyId, received, now.toISOString(), audit))) {
+  if (!(await store.links.putAtlasInventory(orgId, apiKeyId, received, now.toISOString(), audit))) {
     throw new DomainError('NOT_THE_LINK_KEY', 'only the organization\'s current link key may push its inventory');
   }
 }
 
 export async function withdrawInventory(store: Store, orgId: string, apiKeyId: string, by: Actor = NOBODY, now = new Date()): Promise<void> {
-  await store.deleteAtlasInventory(orgId, apiKeyId, ifWritten(newEvent('LIVE_MIGRATION_LINK_WITHDRAWN', { orgId }, by, now)));
+  await store.links.deleteAtlasInventory(orgId, apiKeyId, ifWritten(newEvent('LIVE_MIGRATION_LINK_WITHDRAWN', { orgId }, by, now)));
 }

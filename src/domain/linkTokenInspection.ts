@@ -31,14 +31,14 @@ export function showLinkToken(token: string): { contents: LinkTokenContents; sho
 }
 
 export async function linkKeyStatus(store: Store, contents: LinkTokenContents): Promise<LinkKeyStatus> {
-  const key = await store.findApiKeyByPublicKey(contents.publicApiKey);
+  const key = await store.orgs.findApiKeyByPublicKey(contents.publicApiKey);
   if (key) {
     // A link key lives exactly as long as its link, so a live one is the org's current key.
     if (key.orgId !== contents.orgId || key.purpose !== 'LIVE_MIGRATION_LINK') return { state: 'unknown' };
     const ha1 = digestHa1(contents.publicApiKey, contents.privateApiKey);
     return { state: constantTimeEqual(ha1, key.ha1) ? 'current' : 'key-mismatch' };
   }
-  const retired = await store.findRetiredLinkKey(contents.orgId, contents.publicApiKey);
+  const retired = await store.links.findRetiredLinkKey(contents.orgId, contents.publicApiKey);
   if (!retired) return { state: 'unknown' };
   return { state: retired.reason === 'ROTATED' ? 'superseded' : 'deleted', retiredAt: retired.retiredAt };
 }

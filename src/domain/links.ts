@@ -91,7 +91,7 @@ export async function issueLinkToken(
       now,
     });
     // Created or rotated: only the replacement knows which, so the events are computed from it.
-    const replaced = await store.replaceLink(key.record, (result) => ({
+    const replaced = await store.links.replaceLink(key.record, (result) => ({
       events: !result
         ? []
         : [
@@ -120,7 +120,7 @@ export async function issueLinkToken(
 
 /** Removes the org's link and its key. */
 export async function revokeLink(store: Store, orgId: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
-  if (!(await store.deleteLink(orgId, ifWritten(newEvent('LIVE_MIGRATION_LINK_DELETED', { orgId }, by, now))))) {
+  if (!(await store.links.deleteLink(orgId, ifWritten(newEvent('LIVE_MIGRATION_LINK_DELETED', { orgId }, by, now))))) {
     throw new DomainError('LINK_NOT_FOUND', 'Could not find the requested external organization link.');
   }
 }

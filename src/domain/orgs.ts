@@ -1,4 +1,5 @@
-import type { Org, Store } from '../store/store.js';
+import type { Org } from '../store/orgs.js';
+import type { Store } from '../store/store.js';
 import { DomainError } from './errors.js';
 import { newObjectId } from './ids.js';
 
@@ -10,12 +11,12 @@ export async function createOrg(store: Store, name: string, now: Date = new Date
     throw new DomainError('INVALID_NAME', `an org name has 1 to ${MAX_ORG_NAME_LENGTH} characters`, [name]);
   }
   const org: Org = { id: newObjectId(now), name: trimmed, createdAt: now.toISOString() };
-  await store.createOrg(org);
+  await store.orgs.createOrg(org);
   return org;
 }
 
 export async function requireOrg(store: Store, orgId: string): Promise<Org> {
-  const org = await store.getOrg(orgId);
+  const org = await store.orgs.getOrg(orgId);
   if (!org) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${orgId}`, [orgId]);
   return org;
 }

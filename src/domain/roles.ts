@@ -1,4 +1,4 @@
-import { ORG_ROLES, type OrgRole } from '../store/store.js';
+import { ORG_ROLES, type OrgRole } from '../store/orgRoles.js';
 import { DomainError } from './errors.js';
 
 export function parseOrgRoles(roles: readonly string[]): OrgRole[] {

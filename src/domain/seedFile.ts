@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import type { OrgRole } from '../store/store.js';
+import type { OrgRole } from '../store/orgRoles.js';
 import type { GroupTag } from '../store/groups.js';
 import { compileAccessList } from './accessList.js';
 import { DomainError } from './errors.js';

@@ -1,5 +1,7 @@
 import type { GroupRecord } from '../store/groups.js';
-import { UniqueViolationError, type ApiKeyRecord, type Org, type ServiceAccountRecord, type Store } from '../store/store.js';
+import { type ApiKeyRecord, type Org } from '../store/orgs.js';
+import { type ServiceAccountRecord } from '../store/serviceAccounts.js';
+import { UniqueViolationError, type Store } from '../store/store.js';
 import { always, LOCAL_ADMIN, newEvent } from './events.js';
 import { newObjectId } from './ids.js';
 import { digestHa1 } from '../httpDigest.js';
@@ -36,9 +38,9 @@ export async function readSeedState(store: Store, seed: SeedFile): Promise<SeedS
   const state: SeedState = { orgs: new Map(), apiKeys: new Map(), serviceAccounts: new Map(), projects: new Map(), projectNames: new Map() };
   const now = new Date().toISOString();
   for (const org of seed.orgs) {
-    state.orgs.set(org.id, await store.getOrg(org.id));
-    for (const key of org.apiKeys) state.apiKeys.set(key.publicKey, await store.findApiKeyByPublicKey(key.publicKey));
-    for (const account of org.serviceAccounts) state.serviceAccounts.set(account.clientId, await store.findServiceAccount(account.clientId));
+    state.orgs.set(org.id, await store.orgs.getOrg(org.id));
+    for (const key of org.apiKeys) state.apiKeys.set(key.publicKey, await store.orgs.findApiKeyByPublicKey(key.publicKey));
+    for (const account of org.serviceAccounts) state.serviceAccounts.set(account.clientId, await store.serviceAccounts.findServiceAccount(account.clientId));
     for (const project of org.projects) {
       state.projects.set(project.id, (await store.groups.getGroup(project.id, now))?.group);
       state.projectNames.set(`${org.id}/${project.name}`, (await store.groups.getGroupByName(org.id, project.name, now))?.group.id);
@@ -147,10 +149,10 @@ export function planSeed(seed: SeedFile, state: SeedState, now: Date): SeedPlan 
  * creates the projects then. Returns the plan (what was inserted, what was already there).
  */
 export async function applySeed(store: Store, seed: SeedFile, now: Date): Promise<SeedPlan> {
-  return store.withBootstrapLock(async () => {
+  return store.orgs.withBootstrapLock(async () => {
     const plan = planSeed(seed, await readSeedState(store, seed), now);
     if (plan.orgs.length + plan.apiKeys.length + plan.serviceAccounts.length > 0) {
-      await store.insertSeed({ orgs: plan.orgs, apiKeys: plan.apiKeys, serviceAccounts: plan.serviceAccounts });
+      await store.orgs.insertSeed({ orgs: plan.orgs, apiKeys: plan.apiKeys, serviceAccounts: plan.serviceAccounts });
     }
     for (const group of plan.projects) {
       try {

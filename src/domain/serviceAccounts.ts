@@ -1,4 +1,5 @@
-import type { ServiceAccountRecord, Store } from '../store/store.js';
+import type { ServiceAccountRecord } from '../store/serviceAccounts.js';
+import type { Store } from '../store/store.js';
 import { compileAccessList } from './accessList.js';
 import { always, ifWritten, LOCAL_ADMIN, newEvent, type Actor } from './events.js';
 import { DomainError } from './errors.js';
@@ -25,7 +26,7 @@ export async function createServiceAccount(
     name: input.name ?? 'pushlink service account',
     createdAt: (input.now ?? new Date()).toISOString(),
   };
-  await store.insertServiceAccount(record, always(serviceAccountEvent('SERVICE_ACCOUNT_CREATED', record.orgId, record.clientId, by, new Date(record.createdAt))));
+  await store.serviceAccounts.insertServiceAccount(record, always(serviceAccountEvent('SERVICE_ACCOUNT_CREATED', record.orgId, record.clientId, by, new Date(record.createdAt))));
   return { record, clientSecret };
 }
 
@@ -38,7 +39,7 @@ export async function verifyClientCredentials(
   clientId: string,
   clientSecret: string,
 ): Promise<ServiceAccountRecord | undefined> {
-  const account = await store.findServiceAccount(clientId);
+  const account = await store.serviceAccounts.findServiceAccount(clientId);
   const matches = constantTimeEqual(hashClientSecret(clientSecret), account?.secretHash ?? UNKNOWN_CLIENT_HASH);
   return account && matches ? account : undefined;
 }
@@ -55,7 +56,7 @@ export function describeServiceAccount(account: ServiceAccountRecord) {
 
 export async function listServiceAccounts(store: Store, orgId: string) {
   await requireOrg(store, orgId);
-  return (await store.listServiceAccounts(orgId)).map(describeServiceAccount);
+  return (await store.serviceAccounts.listServiceAccounts(orgId)).map(describeServiceAccount);
 }
 
 /** A service account's event names it as Atlas's events name a resource (never its secret). */
@@ -64,7 +65,7 @@ export function serviceAccountEvent(type: 'SERVICE_ACCOUNT_CREATED' | 'SERVICE_A
 }
 
 export async function deleteServiceAccount(store: Store, orgId: string, clientId: string, by: Actor = LOCAL_ADMIN, now = new Date()): Promise<void> {
-  if (!(await store.deleteServiceAccount(orgId, clientId, ifWritten(serviceAccountEvent('SERVICE_ACCOUNT_DELETED', orgId, clientId, by, now))))) {
+  if (!(await store.serviceAccounts.deleteServiceAccount(orgId, clientId, ifWritten(serviceAccountEvent('SERVICE_ACCOUNT_DELETED', orgId, clientId, by, now))))) {
     throw new DomainError('SERVICE_ACCOUNT_NOT_FOUND', `no service account ${clientId} in organization ${orgId}`, [clientId]);
   }
 }

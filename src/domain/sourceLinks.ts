@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import type { SourceLinkRecord, SourceLinkSync, SourceLinkWithdrawal, Store } from '../store/store.js';
+import type { SourceLinkRecord, SourceLinkSync, SourceLinkWithdrawal } from '../store/source.js';
+import type { Store } from '../store/store.js';
 import { DomainError } from './errors.js';
 import { decodeLinkToken } from './links.js';
 import { requireOrg } from './orgs.js';
@@ -40,13 +41,13 @@ export async function completeSourceLink(
     lastSyncedAt: null,
     createdAt: now.toISOString(),
   };
-  const replaced = await store.putSourceLink(link);
+  const replaced = await store.source.putSourceLink(link);
   return { link, replaced };
 }
 
 export async function requireSourceLink(store: Store, orgId: string): Promise<SourceLinkRecord> {
   await requireOrg(store, orgId);
-  const link = await store.getSourceLink(orgId);
+  const link = await store.source.getSourceLink(orgId);
   if (!link) throw new DomainError('LINK_NOT_FOUND', 'Could not find the requested external organization link.');
   return link;
 }
@@ -58,12 +59,12 @@ export async function requireSourceLink(store: Store, orgId: string): Promise<So
  * counts as having come first. With no link left at all, a concurrent deletion came first: 404.
  */
 export async function removeSourceLink(store: Store, link: SourceLinkRecord): Promise<SourceLinkWithdrawal | undefined> {
-  const deleted = await store.deleteSourceLink(link.orgId, link.linkId);
+  const deleted = await store.source.deleteSourceLink(link.orgId, link.linkId);
   if (deleted) return deleted.withdrawal;
   await requireSourceLink(store, link.orgId);
   return undefined;
 }
 
 export function recordSync(store: Store, link: SourceLinkRecord, sync: SourceLinkSync): Promise<boolean> {
-  return store.recordSourceLinkSync(link.orgId, link.linkId, sync);
+  return store.source.recordSourceLinkSync(link.orgId, link.linkId, sync);
 }

@@ -1,4 +1,6 @@
-import type { AvailableProject, SourceDeployment, Store } from '../store/store.js';
+import type { AvailableProject } from '../store/links.js';
+import type { SourceDeployment } from '../store/source.js';
+import type { Store } from '../store/store.js';
 import type { ClusterRecord } from '../store/groups.js';
 import type { ValidationRecord } from '../store/liveMigrations.js';
 import { clusterState } from './clusters.js';
@@ -105,8 +107,8 @@ export function firstValidationFailure(request: LiveMigrationRequest, facts: Val
 export async function gatherValidationFacts(store: Store, orgId: string, request: LiveMigrationRequest, now: Date, cutoverWindowMs: number): Promise<ValidationFacts> {
   const { groupId, clusterName } = request.destination;
   const [link, inventory, destination, migrations] = await Promise.all([
-    store.getLink(orgId),
-    store.getAtlasInventory(orgId),
+    store.links.getLink(orgId),
+    store.links.getAtlasInventory(orgId),
     store.groups.getCluster(groupId, clusterName, now.toISOString()),
     store.liveMigrations.listMigrations(orgId),
   ]);

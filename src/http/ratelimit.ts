@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import type { RateLimitPolicy, Store } from '../store/store.js';
+import type { RateLimitPolicy } from '../store/housekeeping.js';
+import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 
 // Atlas rate limits: a token bucket per endpoint set and scope. The Cloud Migration Service's
@@ -39,7 +40,7 @@ export async function enforceRateLimit(
   nowMs: number,
 ): Promise<void> {
   if (!config.enabled) return;
-  const decision = await store.takeRateLimitToken(scope.bucket, config, nowMs);
+  const decision = await store.housekeeping.takeRateLimitToken(scope.bucket, config, nowMs);
   reply.header('ratelimit-limit', config.capacity);
   reply.header('ratelimit-remaining', decision.remaining);
   if (!decision.allowed) {

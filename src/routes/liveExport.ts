@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { readSourceInventory } from '../domain/inventory.js';
 import { completeSourceLink, removeSourceLink, requireSourceLink } from '../domain/sourceLinks.js';
-import type { SourceLinkRecord } from '../store/store.js';
+import type { SourceLinkRecord } from '../store/source.js';
 import type { LinkSyncer } from '../sync/linkSyncer.js';
 import { availableProjectsSchema, migrationLinkRequestSchema, migrationLinkStatusSchema } from './schemas.js';
 

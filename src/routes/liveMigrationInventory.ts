@@ -3,7 +3,7 @@ import { actorOf } from '../http/actor.js';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { receiveInventory, withdrawInventory } from '../domain/inventory.js';
 import { failMigrationsOfWithdrawnLink } from '../domain/liveMigrations.js';
-import type { AvailableProject } from '../store/store.js';
+import type { AvailableProject } from '../store/links.js';
 import { inventoryPushSchema } from './schemas.js';
 
 // pushlink's private endpoint where a linked source (Cloud Manager / Ops Manager) delivers its

@@ -3,7 +3,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from './atlasRequest.js';
 import { ApiError } from '../http/errors.js';
 import { markSecret } from '../http/securityHeaders.js';
-import { StoreUnavailableError, type ServiceAccountRecord } from '../store/store.js';
+import { type ServiceAccountRecord } from '../store/serviceAccounts.js';
+import { StoreUnavailableError } from '../store/store.js';
 
 // OAuth 2.0 for service accounts, at Atlas's paths: POST /api/oauth/token (client credentials,
 // RFC 6749 §4.4) and POST /api/oauth/revoke (RFC 7009). Errors here are OAuth errors

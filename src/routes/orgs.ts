@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
 import { requireOrg } from '../domain/orgs.js';
-import type { Org } from '../store/store.js';
+import type { Org } from '../store/orgs.js';
 import { paginate, parsePageRequest } from '../http/pagination.js';
 import { atlasApiBase as baseUrl } from '../http/links.js';
 import { organizationSchema, paginatedOrganizationsSchema } from './schemas.js';
@@ -25,7 +25,7 @@ export function orgRoutes(context: AppContext): FastifyPluginAsync {
       async (request) => {
         const query = request.query as Record<string, unknown>;
         const page = parsePageRequest(query);
-        const org = await store.getOrg(request.principal.orgId);
+        const org = await store.orgs.getOrg(request.principal.orgId);
         const name = typeof query.name === 'string' ? query.name : undefined;
         const visible = org && (name === undefined || org.name === name) ? [org] : [];
         const base = baseUrl(request);

@@ -1,4 +1,4 @@
-import type { SourceLinkRecord } from './store.js';
+import type { SourceLinkRecord } from './source.js';
 
 // Column orders both back ends write in the same shape.
 

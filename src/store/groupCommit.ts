@@ -1,8 +1,6 @@
-import fs from 'node:fs';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Statements } from './sqliteStatements.js';
-import { sqliteWrites, type WriteArgs, type WriteName, type WriteResult } from './sqliteWrites.js';
 import type { Audit, AuditChange } from './events.js';
+import { WalFile } from './sqlite/walFile.js';
 import { StoreUnavailableError, UniqueViolationError, type CommitObserver } from './store.js';
 
 // Group commit for SQLite. Making a commit durable (an fsync of the WAL) is what a write costs
@@ -24,10 +22,8 @@ import { StoreUnavailableError, UniqueViolationError, type CommitObserver } from
 // SQLite recovers from what the disk really holds.
 
 interface PendingWrite {
-  /** A named write of sqliteWrites.ts, or (name undefined) an aggregate's own synchronous write in `run`. */
-  name: WriteName | undefined;
-  args: unknown[];
-  run?: () => unknown;
+  /** An aggregate's synchronous write (store/sqlite/*.ts). */
+  run: () => unknown;
   /** The write's events, computed from its result and written in its transaction (store/events.ts). */
   audit?: Audit<never> | undefined;
   resolve: (value: unknown) => void;
@@ -84,7 +80,6 @@ export class GroupCommitter {
 
   constructor(
     private readonly db: Database,
-    private readonly statements: Statements,
     walFile: string,
     /** Told once, when the committer fails for good (see fail()). */
     private readonly onFailure: (failure: StoreUnavailableError) => void = () => {},
@@ -107,15 +102,6 @@ export class GroupCommitter {
     };
   }
 
-  write<K extends WriteName>(name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    return this.enqueue({ name, args }) as Promise<WriteResult<K>>;
-  }
-
-  /** A named write and the events it records, in one transaction (`audit` undefined: none). */
-  writeAudited<K extends WriteName>(audit: Audit<WriteResult<K>> | undefined, name: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
-    return this.enqueue({ name, args, audit: audit as Audit<never> | undefined }) as Promise<WriteResult<K>>;
-  }
-
   /** Where audited writes' events go (the store's event table), inside the write's transaction. */
   recordEventsWith(recorder: (change: AuditChange) => void): void {
     this.recordEvents = recorder;
@@ -123,13 +109,14 @@ export class GroupCommitter {
 
   /**
    * Runs `run` (synchronous statements of an aggregate's own, store/sqlite/*.ts) as one write of
-   * the next batch: in its transaction, acknowledged only after its fsync, like every named write.
+   * the next batch: in its transaction, acknowledged only after its fsync. With `audit`, the events
+   * it computes from `run`'s result are written right after it, in the same transaction.
    */
   transact<T>(run: () => T, audit?: Audit<T>): Promise<T> {
-    return this.enqueue({ name: undefined, args: [], run, audit: audit as Audit<never> | undefined }) as Promise<T>;
+    return this.enqueue({ run, audit: audit as Audit<never> | undefined }) as Promise<T>;
   }
 
-  private enqueue(write: Pick<PendingWrite, 'name' | 'args' | 'run' | 'audit'>): Promise<unknown> {
+  private enqueue(write: Pick<PendingWrite, 'run' | 'audit'>): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise((resolve, reject) => {
@@ -204,7 +191,7 @@ export class GroupCommitter {
   }
 
   private apply(write: PendingWrite): unknown {
-    const value = write.name === undefined ? write.run!() : (sqliteWrites[write.name] as (...a: unknown[]) => unknown)(this.statements, ...write.args);
+    const value = write.run();
     if (write.audit) {
       if (!this.recordEvents) throw new Error('an audited write needs the event recorder');
       this.recordEvents((write.audit as Audit<unknown>)(value));
@@ -304,27 +291,5 @@ export class GroupCommitter {
     this.closed = true;
     await this.syncWal();
     await this.wal.close();
-  }
-}
-
-/**
- * The WAL file, kept open for fsync. SQLite only deletes or replaces the WAL when the last
- * connection closes, and this store's connection stays open until close(), so the descriptor
- * always names the live WAL.
- */
-class WalFile {
-  private handle: Promise<fs.promises.FileHandle> | null = null;
-
-  constructor(private readonly file: string) {}
-
-  async sync(): Promise<void> {
-    this.handle ??= fs.promises.open(this.file, 'r');
-    await (await this.handle).sync();
-  }
-
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    if (handle) await (await handle).close();
   }
 }

@@ -1,4 +1,4 @@
-import type { RateLimitDecision, RateLimitPolicy } from './store.js';
+import type { RateLimitDecision, RateLimitPolicy } from './housekeeping.js';
 
 // Atlas's token bucket: a bucket starts full; `refillAmount` tokens come back every
 // `refillPeriodMs`, counted from the last refill (Atlas's own 429 says "retry after 55 seconds"

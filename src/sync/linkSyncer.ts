@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { readSourceInventory } from '../domain/inventory.js';
 import { recordSync } from '../domain/sourceLinks.js';
-import type { LinkSyncStatus, SourceLinkWithdrawal, Store } from '../store/store.js';
+import type { LinkSyncStatus, SourceLinkWithdrawal } from '../store/source.js';
+import type { Store } from '../store/store.js';
 import { AtlasUnreachable, describeAtlasAnswer, digestCall, type AtlasEndpoint } from './atlasClient.js';
 
 // Keeps the source side's links in sync with Atlas: pushes each linked org's inventory with its
@@ -74,7 +75,7 @@ export class LinkSyncer {
 
   private async pushAll(): Promise<void> {
     try {
-      const links = await this.store.listSourceLinks();
+      const links = await this.store.source.listSourceLinks();
       await Promise.allSettled(links.map((link) => this.sync(link.orgId)));
     } catch (error) {
       this.log.warn({ err: error }, 'listing links to sync failed');
@@ -83,7 +84,7 @@ export class LinkSyncer {
 
   private async retryWithdrawals(): Promise<void> {
     try {
-      const pending = await this.store.listSourceLinkWithdrawals();
+      const pending = await this.store.source.listSourceLinkWithdrawals();
       const ids = new Set(pending.map((w) => w.linkId));
       for (const linkId of this.withdrawalFailures.keys()) if (!ids.has(linkId)) this.withdrawalFailures.delete(linkId);
       await Promise.allSettled(pending.map((w) => this.withdraw(w)));
@@ -114,7 +115,7 @@ export class LinkSyncer {
    * once more, by a push that starts after the one running now, so after the withdrawal.
    */
   private async pushAgainWithKey(withdrawal: SourceLinkWithdrawal): Promise<void> {
-    const links = (await this.store.listSourceLinks()).filter(
+    const links = (await this.store.source.listSourceLinks()).filter(
       (link) => link.atlasOrgId === withdrawal.atlasOrgId && link.publicKey === withdrawal.publicKey,
     );
     await Promise.allSettled(
@@ -132,7 +133,7 @@ export class LinkSyncer {
   }
 
   private async push(orgId: string): Promise<SyncOutcome> {
-    const link = await this.store.getSourceLink(orgId);
+    const link = await this.store.source.getSourceLink(orgId);
     if (!link) return { linkId: undefined, status: 'NOT_SYNCED', reason: null };
     if (this.stopped) return { linkId: link.linkId, status: link.status, reason: link.reason };
     const inventory = await readSourceInventory(this.store, orgId);
@@ -207,7 +208,7 @@ export class LinkSyncer {
         this.withdrawalFailures.set(withdrawal.linkId, failure);
         return false;
       }
-      const stillPending = await this.store.deleteSourceLinkWithdrawal(withdrawal.linkId);
+      const stillPending = await this.store.source.deleteSourceLinkWithdrawal(withdrawal.linkId);
       this.withdrawalFailures.delete(withdrawal.linkId);
       if (!stillPending && refusal === undefined) await this.pushAgainWithKey(withdrawal);
       if (refusal === undefined) this.log.info(entry, 'inventory withdrawn from Atlas');

@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { wallClock, type Clock } from '../domain/clock.js';
 import { readSourceInventory } from '../domain/inventory.js';
 import type { MigrationReport } from '../domain/liveMigrations.js';
-import type { AvailableProject, Store } from '../store/store.js';
+import type { AvailableProject } from '../store/links.js';
+import type { Store } from '../store/store.js';
 import { AtlasUnreachable, describeAtlasAnswer, digestCall, type AtlasEndpoint } from './atlasClient.js';
 
 // The source side's migration hosts. As the real migration host's agent runs a push live
@@ -90,7 +91,7 @@ export class MigrationAgent {
 
   private async round(): Promise<void> {
     try {
-      const links = await this.store.listSourceLinks();
+      const links = await this.store.source.listSourceLinks();
       await Promise.allSettled(links.map((link) => this.runJobsOf(link.orgId)));
     } catch (error) {
       this.log.warn({ err: error }, 'migration host: listing links failed');
@@ -98,7 +99,7 @@ export class MigrationAgent {
   }
 
   private async runJobsOf(orgId: string): Promise<void> {
-    const link = await this.store.getSourceLink(orgId);
+    const link = await this.store.source.getSourceLink(orgId);
     if (!link || this.stopped) return;
     try {
       const answer = await digestCall(this.atlas(), link, { method: 'GET', path: jobsPath(link.atlasOrgId) });

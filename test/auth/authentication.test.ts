@@ -27,7 +27,7 @@ describe('HTTP Digest', () => {
   let nonceKey: Buffer;
   before(async () => {
     server = await startServer();
-    nonceKey = await server.store.getOrCreateSecret('digest-nonce-key', () => {
+    nonceKey = await server.store.housekeeping.getOrCreateSecret('digest-nonce-key', () => {
       throw new Error('the server created it');
     });
   });
@@ -118,7 +118,7 @@ describe('OAuth bearer tokens', () => {
   before(async () => {
     server = await startServer();
     token = await bootstrapToken(server);
-    signingKey = new Uint8Array(await server.store.getOrCreateSecret('oauth-jwt-signing-key', () => Buffer.alloc(0)));
+    signingKey = new Uint8Array(await server.store.housekeeping.getOrCreateSecret('oauth-jwt-signing-key', () => Buffer.alloc(0)));
   });
   after(() => server.close());
 
@@ -201,7 +201,7 @@ describe('OAuth bearer tokens', () => {
     const sa = await newServiceAccount(server, ['ORG_OWNER']);
     const saToken = await accessToken(server, sa.clientId, sa.clientSecret);
     assert.equal((await call(saToken)).status, 200);
-    assert.equal(await server.store.deleteServiceAccount(server.bootstrap.orgId, sa.clientId), true);
+    assert.equal(await server.store.serviceAccounts.deleteServiceAccount(server.bootstrap.orgId, sa.clientId), true);
     assertRefused(await call(saToken));
   });
 });

@@ -58,7 +58,7 @@ describe('authorization', () => {
   describe('cross-org', () => {
     it('an owner of another org is refused, and a missing org answers the same', async () => {
       const otherOwner = await newKey(server, ['ORG_OWNER'], [], otherOrgId);
-      const linkBefore = await server.store.getLink(server.bootstrap.orgId);
+      const linkBefore = await server.store.links.getLink(server.bootstrap.orgId);
       const existing = await digestCall(server, linkTokensPath(server.bootstrap.orgId), otherOwner, { method: 'POST', json: {} });
       const missing = await digestCall(server, linkTokensPath(newObjectId()), otherOwner, { method: 'POST', json: {} });
       assert.ok(isApiError(existing, 401, 'USER_CANNOT_ACCESS_ORG'));
@@ -67,7 +67,7 @@ describe('authorization', () => {
       for (const path of [`/api/atlas/v2/orgs/${server.bootstrap.orgId}`, `/api/atlas/v2/orgs/${newObjectId()}`]) {
         assert.ok(isApiError(await digestCall(server, path, otherOwner), 401, 'USER_CANNOT_ACCESS_ORG'));
       }
-      assert.deepEqual(await server.store.getLink(server.bootstrap.orgId), linkBefore, 'nothing changed in the victim org');
+      assert.deepEqual(await server.store.links.getLink(server.bootstrap.orgId), linkBefore, 'nothing changed in the victim org');
     });
 
     it('a service account of another org is refused the same way', async () => {
@@ -113,10 +113,10 @@ describe('authorization', () => {
 
     it('refuses before creating anything', async () => {
       const key = await newKey(server, ['ORG_OWNER'], ['10.0.0.0/8']);
-      const before = await server.store.getLink(server.bootstrap.orgId);
+      const before = await server.store.links.getLink(server.bootstrap.orgId);
       const res = await digestCall(server, linkTokensPath(server.bootstrap.orgId), key, { method: 'POST', json: {} });
       assert.equal(res.status, 403);
-      assert.deepEqual(await server.store.getLink(server.bootstrap.orgId), before);
+      assert.deepEqual(await server.store.links.getLink(server.bootstrap.orgId), before);
     });
 
     it("the link key's access list is the request's accessListIps", async () => {
@@ -165,7 +165,7 @@ describe('authorization', () => {
       assert.ok(isApiError(create, 401, 'NOT_ORG_OWNER'));
       const del = await digestCall(server, linkTokensPath(server.bootstrap.orgId), linkKey, { method: 'DELETE' });
       assert.ok(isApiError(del, 401, 'NOT_ORG_OWNER'));
-      assert.equal((await server.store.getLink(server.bootstrap.orgId))?.apiKeyId, (await server.store.findApiKeyByPublicKey(t.publicApiKey))?.id);
+      assert.equal((await server.store.links.getLink(server.bootstrap.orgId))?.apiKeyId, (await server.store.orgs.findApiKeyByPublicKey(t.publicApiKey))?.id);
     });
   });
 });

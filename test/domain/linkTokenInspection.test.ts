@@ -7,7 +7,7 @@ import { encodeLinkToken, issueLinkToken, revokeLink } from '../../src/domain/li
 import { linkKeyStatus, showLinkToken } from '../../src/domain/linkTokenInspection.js';
 import { createOrg } from '../../src/domain/orgs.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { RETIRED_LINK_KEY_RETENTION_DAYS, RETIRED_LINK_KEY_RETENTION_MS } from '../../src/store/store.js';
+import { RETIRED_LINK_KEY_RETENTION_DAYS, RETIRED_LINK_KEY_RETENTION_MS } from '../../src/store/links.js';
 import { tempDir } from '../helpers/server.js';
 
 describe('link-token inspection', () => {
@@ -71,9 +71,9 @@ describe('link-token inspection', () => {
     await issueLinkToken(store, org.id, []);
     const retired = await linkKeyStatus(store, old);
     assert.equal(retired.state, 'superseded');
-    await store.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS - 1);
+    await store.housekeeping.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS - 1);
     assert.equal((await linkKeyStatus(store, old)).state, 'superseded', 'kept for the whole retention');
-    await store.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS + 1);
+    await store.housekeeping.pruneExpired(Date.parse(retired.retiredAt!) + RETIRED_LINK_KEY_RETENTION_MS + 1);
     assert.deepEqual(await linkKeyStatus(store, old), { state: 'unknown' });
   });
 });

@@ -33,8 +33,8 @@ describe('applying a seed', () => {
   it('creates what the file gives, storing only hashes, and the secrets authenticate', async () => {
     const plan = await applySeed(store, parseSeedFile(SEED_YAML), NOW);
     assert.deepEqual([plan.orgs.length, plan.apiKeys.length, plan.serviceAccounts.length, plan.unchanged], [1, 1, 1, 0]);
-    assert.deepEqual(await store.getOrg('5f0000000000000000000001'), { id: '5f0000000000000000000001', name: 'Acme', createdAt: NOW.toISOString() });
-    const key = await store.findApiKeyByPublicKey('abcdwxyz');
+    assert.deepEqual(await store.orgs.getOrg('5f0000000000000000000001'), { id: '5f0000000000000000000001', name: 'Acme', createdAt: NOW.toISOString() });
+    const key = await store.orgs.findApiKeyByPublicKey('abcdwxyz');
     assert.equal(key?.ha1, digestHa1('abcdwxyz', '00000000-1111-4222-8333-444444444444'));
     assert.deepEqual([key?.roles, key?.accessList, key?.purpose, key?.privateKeyHint], [['ORG_OWNER'], ['127.0.0.1', '::1'], 'USER', '4444']);
     assert.ok(await verifyClientCredentials(store, 'mdb_sa_id_0123456789abcdef01234567', 'mdb_sa_sk_anything-the-file-says'));
@@ -43,11 +43,11 @@ describe('applying a seed', () => {
 
   it('changes nothing when the same file is applied again', async () => {
     await applySeed(store, parseSeedFile(SEED_YAML), NOW);
-    const before = await store.listApiKeys('5f0000000000000000000001');
+    const before = await store.orgs.listApiKeys('5f0000000000000000000001');
     const again = await applySeed(store, parseSeedFile(SEED_YAML), new Date(NOW.getTime() + 60_000));
     assert.deepEqual([again.orgs.length, again.apiKeys.length, again.serviceAccounts.length, again.unchanged], [0, 0, 0, 3]);
-    assert.deepEqual(await store.listApiKeys('5f0000000000000000000001'), before);
-    assert.equal(await store.countOrgs(), 1);
+    assert.deepEqual(await store.orgs.listApiKeys('5f0000000000000000000001'), before);
+    assert.equal(await store.orgs.countOrgs(), 1);
   });
 
   it('adds what a grown file adds, and keeps what was there', async () => {
@@ -55,7 +55,7 @@ describe('applying a seed', () => {
     const grown = `${SEED_YAML}  - id: 5f0000000000000000000002\n    name: Beta\n`;
     const plan = await applySeed(store, parseSeedFile(grown), NOW);
     assert.deepEqual([plan.orgs.map((o) => o.id), plan.unchanged], [['5f0000000000000000000002'], 3]);
-    assert.equal(await store.countOrgs(), 2);
+    assert.equal(await store.orgs.countOrgs(), 2);
   });
 
   it('creates the projects the file gives, once; a stored project of another name is refused', async () => {
@@ -76,13 +76,13 @@ describe('applying a seed', () => {
 
   it('inserts in one transaction: a record that collides at insert time (another writer) leaves none of the seed behind', async () => {
     await applySeed(store, parseSeedFile(SEED_YAML), NOW);
-    const taken = (await store.findApiKeyByPublicKey('abcdwxyz'))!;
+    const taken = (await store.orgs.findApiKeyByPublicKey('abcdwxyz'))!;
     const org = { id: '5f00000000000000000000aa', name: 'Late', createdAt: NOW.toISOString() };
     await assert.rejects(
-      store.insertSeed({ orgs: [org], apiKeys: [{ ...taken, id: '5f00000000000000000000ab', orgId: org.id }], serviceAccounts: [] }),
+      store.orgs.insertSeed({ orgs: [org], apiKeys: [{ ...taken, id: '5f00000000000000000000ab', orgId: org.id }], serviceAccounts: [] }),
       UniqueViolationError,
     );
-    assert.equal(await store.getOrg(org.id), undefined, 'the org inserted before the collision was rolled back with it');
+    assert.equal(await store.orgs.getOrg(org.id), undefined, 'the org inserted before the collision was rolled back with it');
   });
 
   const conflicts: Array<[string, (yaml: string) => string, RegExp]> = [
@@ -107,8 +107,8 @@ describe('applying a seed', () => {
         assert.match(error.message, message);
         return true;
       });
-      assert.equal(await store.getOrg('5f00000000000000000000ff'), undefined);
-      assert.equal(await store.getOrg('5f0000000000000000000003'), undefined);
+      assert.equal(await store.orgs.getOrg('5f00000000000000000000ff'), undefined);
+      assert.equal(await store.orgs.getOrg('5f0000000000000000000003'), undefined);
     });
   }
 });

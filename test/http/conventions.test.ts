@@ -82,14 +82,14 @@ describe('Atlas conventions over HTTP', () => {
     ];
     for (const [name, body, headers, status, errorCode, parameters] of cases) {
       it(`${name} → ${status} ${errorCode}`, async () => {
-        const keysBefore = (await server.store.listApiKeys(server.bootstrap.orgId)).length;
-        const linkBefore = await server.store.getLink(server.bootstrap.orgId);
+        const keysBefore = (await server.store.orgs.listApiKeys(server.bootstrap.orgId)).length;
+        const linkBefore = await server.store.links.getLink(server.bootstrap.orgId);
         const res = await post(body, headers);
         assert.ok(isApiError(res, status, errorCode), `${res.status} ${res.text}`);
         if (parameters) assert.deepEqual(res.json.parameters, parameters);
         // Nothing half-written.
-        assert.equal((await server.store.listApiKeys(server.bootstrap.orgId)).length, keysBefore);
-        assert.deepEqual(await server.store.getLink(server.bootstrap.orgId), linkBefore);
+        assert.equal((await server.store.orgs.listApiKeys(server.bootstrap.orgId)).length, keysBefore);
+        assert.deepEqual(await server.store.links.getLink(server.bootstrap.orgId), linkBefore);
       });
     }
 
@@ -157,7 +157,7 @@ describe('Atlas conventions over HTTP', () => {
         assert.equal((await post('{}')).status, 201);
         const res = await bearerCall(server, path, token, { method: 'DELETE', headers: { 'content-type': contentType }, body: '' });
         assert.equal(res.status, 204, `${contentType}: ${res.text}`);
-        assert.equal(await server.store.getLink(server.bootstrap.orgId), undefined);
+        assert.equal(await server.store.links.getLink(server.bootstrap.orgId), undefined);
       }
     });
 

@@ -38,7 +38,7 @@ describe('Create One Link-Token / Remove One Link-Token', () => {
     assert.equal(contents.orgName, server.bootstrap.orgName);
     assert.match(contents.publicApiKey, /^[a-z]{8}$/);
     assert.match(contents.privateApiKey, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const key = await server.store.findApiKeyByPublicKey(contents.publicApiKey);
+    const key = await server.store.orgs.findApiKeyByPublicKey(contents.publicApiKey);
     assert.deepEqual(key?.accessList, ['127.0.0.1', '10.0.0.0/8']);
     assert.equal(key?.purpose, 'LIVE_MIGRATION_LINK');
     assert.deepEqual(key?.roles, ['ORG_READ_ONLY']);
@@ -58,7 +58,7 @@ describe('Create One Link-Token / Remove One Link-Token', () => {
   it('accepts the Go SDK body with no IPs ({}) and makes an unrestricted key', async () => {
     const res = await bearerCall(server, linkTokensPath(server.bootstrap.orgId), token, { method: 'POST', json: {} });
     assert.equal(res.status, 201);
-    const key = await server.store.findApiKeyByPublicKey(decodeToken(res.json.linkToken).publicApiKey);
+    const key = await server.store.orgs.findApiKeyByPublicKey(decodeToken(res.json.linkToken).publicApiKey);
     assert.deepEqual(key?.accessList, []);
   });
 
@@ -73,7 +73,7 @@ describe('Create One Link-Token / Remove One Link-Token', () => {
     assert.ok(isApiError(refused, 401, 'UNEXPECTED_ERROR'));
     const secondKey = { publicKey: second.publicApiKey, privateKey: second.privateApiKey };
     assert.equal((await digestCall(server, '/api/atlas/v2/orgs', secondKey)).status, 200);
-    const linkKeys = (await server.store.listApiKeys(server.bootstrap.orgId)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+    const linkKeys = (await server.store.orgs.listApiKeys(server.bootstrap.orgId)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
     assert.deepEqual(linkKeys.map((k) => k.publicKey), [second.publicApiKey], 'one link key per org');
   });
 
@@ -84,7 +84,7 @@ describe('Create One Link-Token / Remove One Link-Token', () => {
     assert.equal(deleted.status, 204);
     assert.equal(deleted.text, '');
     assert.equal(deleted.headers['content-type'], 'application/vnd.atlas.2023-01-01+json;charset=utf-8');
-    assert.equal(await server.store.getLink(server.bootstrap.orgId), undefined);
+    assert.equal(await server.store.links.getLink(server.bootstrap.orgId), undefined);
     const linkKey = { publicKey: created.publicApiKey, privateKey: created.privateApiKey };
     assert.equal((await digestCall(server, '/api/atlas/v2/orgs', linkKey)).status, 401);
 
@@ -112,8 +112,8 @@ describe('Create One Link-Token / Remove One Link-Token', () => {
     const path = linkTokensPath(server.bootstrap.orgId);
     const results = await Promise.all(Array.from({ length: 30 }, () => bearerCall(server, path, token, { method: 'POST', json: {} })));
     assert.ok(results.every((r) => r.status === 201));
-    const link = await server.store.getLink(server.bootstrap.orgId);
-    const linkKeys = (await server.store.listApiKeys(server.bootstrap.orgId)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+    const link = await server.store.links.getLink(server.bootstrap.orgId);
+    const linkKeys = (await server.store.orgs.listApiKeys(server.bootstrap.orgId)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
     assert.equal(linkKeys.length, 1);
     assert.equal(link?.apiKeyId, linkKeys[0]!.id);
     const live = results.map((r) => decodeToken(r.json.linkToken).publicApiKey).filter((k) => k === linkKeys[0]!.publicKey);

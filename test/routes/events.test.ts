@@ -139,7 +139,7 @@ describe('the events of a link-and-migration run', () => {
     clock.advance(PROVISIONING_MS + 1000);
     const first = (await bearerCall(atlas, `/api/atlas/v2/groups/${groupId}/liveMigrations/${migrationId}`, token)).json;
     assert.equal(first.status, 'COMPLETE');
-    const sourceProject = (await source.store.getSourceInventory(source.orgId)).projects[0]!.project.id;
+    const sourceProject = (await source.store.source.getSourceInventory(source.orgId)).projects[0]!.project.id;
     const headers = { accept: V2024_05_30, 'content-type': V2024_05_30 };
     const migration = await bearerCall(atlas, `/api/atlas/v2/groups/${groupId}/liveMigrations`, token, {
       method: 'POST',

@@ -136,7 +136,7 @@ describe('Atlas projects (/api/atlas/v2/groups)', () => {
   });
 
   it('answers a project of another org exactly like a missing one', async () => {
-    const otherOrg = await server.store.listOrgs();
+    const otherOrg = await server.store.orgs.listOrgs();
     const { createOrg } = await import('../../src/domain/orgs.js');
     const foreign = await createOrg(server.store, 'Foreign');
     assert.ok(otherOrg.length >= 1);

@@ -51,8 +51,8 @@ describe('completing the link', () => {
     await atlas.close();
   });
   beforeEach(async () => {
-    const link = await source.store.getSourceLink(source.orgId);
-    if (link) await source.store.deleteSourceLink(source.orgId, link.linkId);
+    const link = await source.store.source.getSourceLink(source.orgId);
+    if (link) await source.store.source.deleteSourceLink(source.orgId, link.linkId);
   });
 
   it('completes with a fresh token: SYNCED, and availableProjects is exactly the source inventory', async () => {
@@ -125,7 +125,7 @@ describe('completing the link', () => {
   });
 
   const pendingWithdrawalOf = async (linkToken: string) =>
-    (await source.store.listSourceLinkWithdrawals()).filter((w) => w.publicKey === decodeToken(linkToken).publicApiKey);
+    (await source.store.source.listSourceLinkWithdrawals()).filter((w) => w.publicKey === decodeToken(linkToken).publicApiKey);
 
   it('replacing the link with one to another Atlas org withdraws the old inventory from the first', async () => {
     const first = await createLinkToken();
@@ -182,7 +182,7 @@ describe('completing the link', () => {
     assert.equal(res.status, 200);
     assert.equal(res.json.status, 'NOT_SYNCED');
     assert.match(res.json.reason, /401/);
-    const link = await source.store.getSourceLink(source.orgId);
+    const link = await source.store.source.getSourceLink(source.orgId);
     assert.deepEqual([link?.atlasOrgId, link?.atlasOrgName, link?.publicKey], ['5f0000000000000000000001', 'Example Org', 'abcdwxyz']);
     assert.ok(!JSON.stringify(link).includes('00000000-1111-4222-8333-444444444444'), 'the private key is not kept');
   });
@@ -199,7 +199,7 @@ describe('completing the link', () => {
     it(`refuses a token that is ${name} (${statusCode} ${errorCode}) and stores nothing`, async () => {
       const res = await complete(linkToken);
       assert.ok(isApiError(res, statusCode, errorCode), res.text);
-      assert.equal(await source.store.getSourceLink(source.orgId), undefined);
+      assert.equal(await source.store.source.getSourceLink(source.orgId), undefined);
     });
   }
   it('refuses a body without linkToken or with other fields', async () => {
@@ -227,7 +227,7 @@ describe('completing the link', () => {
       assert.ok(isApiError(await digestCall(atlas, availableProjectsPath(), linkKey), 401, 'NOT_ORG_OWNER'));
       const keys = await digestCall(atlas, `/api/atlas/v2/orgs/${orgId}/apiKeys`, linkKey, { method: 'POST', json: { desc: 'x', roles: ['ORG_OWNER'] } });
       assert.ok(isApiError(keys, 404, 'RESOURCE_NOT_FOUND'), 'pushlink has no key management API at all');
-      assert.ok(await atlas.store.getLink(orgId), 'the link is intact');
+      assert.ok(await atlas.store.links.getLink(orgId), 'the link is intact');
     });
 
     it("cannot push to another org's inventory, and no other key can push at all", async () => {
@@ -344,23 +344,30 @@ describe('deleting the link while a new one is completed', () => {
   let token: string;
   let gate: { entered: () => void; release: Promise<void> } | undefined;
 
+  // The source port's getSourceLink, held; everything else as the store has it.
+  const bound = <T extends object>(target: T, property: string | symbol) => {
+    const value = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
   const holdNextLinkRead = (store: Store): Store =>
     new Proxy(store, {
       get(target, property) {
-        if (property === 'getSourceLink') {
-          return async (orgId: string) => {
-            const link = await target.getSourceLink(orgId);
-            const held = gate;
-            gate = undefined;
-            if (held) {
-              held.entered();
-              await held.release;
-            }
-            return link;
-          };
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        if (property !== 'source') return bound(target, property);
+        return new Proxy(target.source, {
+          get(source, sourceProperty) {
+            if (sourceProperty !== 'getSourceLink') return bound(source, sourceProperty);
+            return async (orgId: string) => {
+              const link = await source.getSourceLink(orgId);
+              const held = gate;
+              gate = undefined;
+              if (held) {
+                held.entered();
+                await held.release;
+              }
+              return link;
+            };
+          },
+        });
       },
     });
   const createLinkToken = async () =>

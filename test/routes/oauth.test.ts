@@ -16,7 +16,7 @@ describe('/api/oauth/token', () => {
   before(async () => {
     server = await startServer();
     // A secret with characters that URL-encoding changes, as in the SDK capture.
-    await server.store.insertServiceAccount({
+    await server.store.serviceAccounts.insertServiceAccount({
       clientId: specialId,
       orgId: server.bootstrap.orgId,
       secretHash: hashClientSecret(specialSecret),

@@ -79,12 +79,12 @@ describe('attack suite', () => {
     source = await startSourceServer(atlas.url);
     owner = atlas.bootstrap.apiKey;
     ownerToken = await bootstrapToken(atlas);
-    nonceKey = await atlas.store.getOrCreateSecret('digest-nonce-key', () => Buffer.alloc(0));
-    signingKey = new Uint8Array(await atlas.store.getOrCreateSecret('oauth-jwt-signing-key', () => Buffer.alloc(0)));
+    nonceKey = await atlas.store.housekeeping.getOrCreateSecret('digest-nonce-key', () => Buffer.alloc(0));
+    signingKey = new Uint8Array(await atlas.store.housekeeping.getOrCreateSecret('oauth-jwt-signing-key', () => Buffer.alloc(0)));
     const created = await bearerCall(atlas, create(), ownerToken, { method: 'POST', json: {} });
     const t = decodeToken(created.json.linkToken);
     linkKey = { publicKey: t.publicApiKey, privateKey: t.privateApiKey };
-    linkBefore = await atlas.store.getLink(atlas.bootstrap.orgId);
+    linkBefore = await atlas.store.links.getLink(atlas.bootstrap.orgId);
     otherOrgId = (await createOrg(atlas.store, 'Other Org')).id;
     otherOwner = await newKey(atlas, ['ORG_OWNER'], [], otherOrgId);
     const otherSa = await newServiceAccount(atlas, ['ORG_OWNER'], [], otherOrgId);
@@ -92,10 +92,10 @@ describe('attack suite', () => {
     member = await newKey(atlas, ['ORG_MEMBER']);
     readOnly = await newKey(atlas, ['ORG_READ_ONLY']);
     deletedKey = await newKey(atlas, ['ORG_OWNER']);
-    await atlas.store.deleteApiKey(atlas.bootstrap.orgId, deletedKey.publicKey);
+    await atlas.store.orgs.deleteApiKey(atlas.bootstrap.orgId, deletedKey.publicKey);
     const doomed = await newServiceAccount(atlas, ['ORG_OWNER']);
     deletedAccountToken = await accessToken(atlas, doomed.clientId, doomed.clientSecret);
-    await atlas.store.deleteServiceAccount(atlas.bootstrap.orgId, doomed.clientId);
+    await atlas.store.serviceAccounts.deleteServiceAccount(atlas.bootstrap.orgId, doomed.clientId);
     revokedToken = await bootstrapToken(atlas);
     const sa = atlas.bootstrap.serviceAccount;
     await request(`${atlas.url}/api/oauth/revoke`, {
@@ -272,7 +272,7 @@ describe('attack suite', () => {
   });
 
   it('left the victim org untouched', async () => {
-    assert.deepEqual(await atlas.store.getLink(atlas.bootstrap.orgId), linkBefore);
+    assert.deepEqual(await atlas.store.links.getLink(atlas.bootstrap.orgId), linkBefore);
     assert.equal((await digestCall(atlas, ORGS, linkKey)).status, 200, 'the link key still works');
     const rules = await digestRequest(`${atlas.url}/api/private/pushlink/orgs/${atlas.bootstrap.orgId}/faults`, owner, { headers: { accept: 'application/json' } });
     assert.equal(rules.json.totalCount, 0, 'no attack added a fault rule');

@@ -102,8 +102,8 @@ describe('crash safety (SIGKILL under load)', () => {
     const store = await openStore({ dataDir, databaseUrl: backend.databaseUrl });
     try {
       for (const org of orgs) {
-        const link = await store.getLink(org.orgId);
-        const keys = await store.listApiKeys(org.orgId);
+        const link = await store.links.getLink(org.orgId);
+        const keys = await store.orgs.listApiKeys(org.orgId);
         const linkKeys = keys.filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
         if (!link) {
           assert.equal(linkKeys.length, 0, 'a link key without its link');

@@ -71,13 +71,13 @@ describe('issue 18: the edges', () => {
       '::127.0.0.1', '::ffff:127.0.0.01/128', '::ffff:010.0.0.0/104', '::127.0.0.0/104', '10.0.0.0/08', '0x7f.0.0.1', '0177.0.0.1', '127.000.000.001'];
 
     it('refuses each in a link-token request: 400 INVALID_IP_ADDRESS_OR_CIDR_NOTATION naming the entry, nothing created', async () => {
-      const linkBefore = await atlas.store.getLink(atlas.bootstrap.orgId);
+      const linkBefore = await atlas.store.links.getLink(atlas.bootstrap.orgId);
       for (const entry of REFUSED) {
         const res = await bearerCall(atlas, linkTokensPath(atlas.bootstrap.orgId), ownerToken, { method: 'POST', json: { accessListIps: [entry] } });
         assertApiError(res, 400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', entry);
         assert.deepEqual(res.json.parameters, [entry], entry);
       }
-      assert.deepEqual(await atlas.store.getLink(atlas.bootstrap.orgId), linkBefore);
+      assert.deepEqual(await atlas.store.links.getLink(atlas.bootstrap.orgId), linkBefore);
     });
 
     it('refuses each for API keys and service accounts (what apikey/service-account create call)', async () => {

@@ -28,7 +28,7 @@ describe(`EventStore contract (${TEST_STORE})`, () => {
   before(async () => {
     ({ store, dispose } = await openTestStore(tempDir()));
     orgId = newObjectId();
-    await store.createOrg({ id: orgId, name: 'Org', createdAt: iso(0) });
+    await store.orgs.createOrg({ id: orgId, name: 'Org', createdAt: iso(0) });
     group = { id: newObjectId(), orgId, name: 'p', tags: [], withDefaultAlertsSettings: true, createdAt: iso(1) };
     await store.groups.createGroup(group, always(newEvent('GROUP_CREATED', { orgId, groupId: group.id }, BY, at(1))));
   });
@@ -37,11 +37,11 @@ describe(`EventStore contract (${TEST_STORE})`, () => {
   it('writes an audited change and its events together; a refused change writes none', async () => {
     const { record } = mintApiKey({ orgId, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER', now: at(2) });
     const created = newEvent('API_KEY_CREATED', { orgId }, BY, at(2), { targetPublicKey: record.publicKey });
-    await store.insertApiKey(record, always(created));
+    await store.orgs.insertApiKey(record, always(created));
     // The same key again: the unique index refuses it, and its event goes with it.
-    await assert.rejects(store.insertApiKey(record, always(newEvent('API_KEY_CREATED', { orgId }, BY, at(3), { targetPublicKey: 'again' }))), UniqueViolationError);
+    await assert.rejects(store.orgs.insertApiKey(record, always(newEvent('API_KEY_CREATED', { orgId }, BY, at(3), { targetPublicKey: 'again' }))), UniqueViolationError);
     // A delete that deletes nothing records nothing (ifWritten).
-    assert.equal(await store.deleteApiKey(orgId, 'nosuchke', ifWritten(newEvent('API_KEY_DELETED', { orgId }, BY, at(4)))), false);
+    assert.equal(await store.orgs.deleteApiKey(orgId, 'nosuchke', ifWritten(newEvent('API_KEY_DELETED', { orgId }, BY, at(4)))), false);
     const { results, totalCount } = await list({ groupId: null });
     assert.equal(totalCount, 1);
     assert.deepEqual(results[0], created);
@@ -72,7 +72,7 @@ describe(`EventStore contract (${TEST_STORE})`, () => {
     assert.equal(await store.events.getEvent(orgId, (await list({ groupId: group.id })).results[0]!.id, iso(25)), undefined, 'not yet happened at 25 s');
     // At 26 s the other cluster is deleted before it was ready: its READY goes, DELETED comes.
     const { record } = mintApiKey({ orgId, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER', now: at(26) });
-    await store.insertApiKey(record, () => ({
+    await store.orgs.insertApiKey(record, () => ({
       cancel: { subjectId: other, after: iso(26) },
       events: [newEvent('CLUSTER_DELETED', { orgId, groupId: group.id }, NOBODY, at(29), { clusterName: 'd' }, other)],
     }));
@@ -90,7 +90,7 @@ describe(`EventStore contract (${TEST_STORE})`, () => {
 
   it('keeps actor, address and fields as written, and the local admin as such', async () => {
     const { record } = mintApiKey({ orgId, roles: ['ORG_MEMBER'], accessList: [], description: '', purpose: 'USER', now: at(40) });
-    await store.insertApiKey(record, always(newEvent('API_KEY_CREATED', { orgId }, LOCAL_ADMIN, at(40), { targetPublicKey: record.publicKey, n: 3, ok: true })));
+    await store.orgs.insertApiKey(record, always(newEvent('API_KEY_CREATED', { orgId }, LOCAL_ADMIN, at(40), { targetPublicKey: record.publicKey, n: 3, ok: true })));
     const [latest] = (await list({ groupId: null })).results;
     assert.deepEqual(latest!.actor, { localAdmin: true });
     assert.equal(latest!.remoteAddress, null);

@@ -19,7 +19,7 @@ describe(`GroupStore contract (${TEST_STORE})`, () => {
   before(async () => {
     ({ store, dispose } = await openTestStore(tempDir()));
     orgId = newObjectId();
-    await store.createOrg({ id: orgId, name: 'Org', createdAt: T0 });
+    await store.orgs.createOrg({ id: orgId, name: 'Org', createdAt: T0 });
   });
   after(() => dispose());
 
@@ -76,7 +76,7 @@ describe(`GroupStore contract (${TEST_STORE})`, () => {
     await store.groups.createGroup(newGroup('unique'));
     await assert.rejects(store.groups.createGroup(newGroup('unique')), UniqueViolationError);
     const otherOrg = newObjectId();
-    await store.createOrg({ id: otherOrg, name: 'Other', createdAt: T0 });
+    await store.orgs.createOrg({ id: otherOrg, name: 'Other', createdAt: T0 });
     await store.groups.createGroup(newGroup('unique', otherOrg));
     assert.deepEqual((await store.groups.listGroups(otherOrg, T0)).map((g) => g.group.name), ['unique']);
   });
@@ -142,7 +142,7 @@ describe(`GroupStore contract (${TEST_STORE})`, () => {
 
   it('lists an org\'s projects oldest first', async () => {
     const org = newObjectId();
-    await store.createOrg({ id: org, name: 'Ordered', createdAt: T0 });
+    await store.orgs.createOrg({ id: org, name: 'Ordered', createdAt: T0 });
     const first = { ...newGroup('first', org), createdAt: at(1) };
     const second = { ...newGroup('second', org), createdAt: at(2) };
     await store.groups.createGroup(second);

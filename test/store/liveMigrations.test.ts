@@ -17,7 +17,7 @@ describe(`LiveMigrationStore contract (${TEST_STORE})`, () => {
   before(async () => {
     ({ store, dispose } = await openTestStore(tempDir()));
     const orgId = newObjectId();
-    await store.createOrg({ id: orgId, name: 'Org', createdAt: T0 });
+    await store.orgs.createOrg({ id: orgId, name: 'Org', createdAt: T0 });
     groupId = newObjectId();
     await store.groups.createGroup({ id: groupId, orgId, name: 'p', tags: [], withDefaultAlertsSettings: true, createdAt: T0 });
   });

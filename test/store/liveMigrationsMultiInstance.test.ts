@@ -28,7 +28,7 @@ describe('live-migration jobs across two instances on one PostgreSQL', { skip },
     orgId = newObjectId();
     groupId = newObjectId();
     const now = new Date().toISOString();
-    await a.createOrg({ id: orgId, name: 'Org', createdAt: now });
+    await a.orgs.createOrg({ id: orgId, name: 'Org', createdAt: now });
     await a.groups.createGroup({ id: groupId, orgId, name: 'p', tags: [], withDefaultAlertsSettings: true, createdAt: now });
   });
   after(async () => {

@@ -8,33 +8,19 @@ import { newObjectId } from '../../src/domain/ids.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/migrations/postgres.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations/sqlite.js';
 import { PostgresStore, STATEMENT_TIMEOUT_MS } from '../../src/store/postgres.js';
-import { SQL, apiKeyValues } from '../../src/store/postgresStatements.js';
+import { SQL as HOUSEKEEPING_SQL } from '../../src/store/postgres/housekeeping.js';
+import { SQL as LINK_SQL } from '../../src/store/postgres/links.js';
+import { apiKeyValues } from '../../src/store/postgres/orgs.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { ATLAS_JSON, digestRequest } from '../helpers/http.js';
 import { createTestDatabase, postgresUnavailableReason, type TestDatabase } from '../helpers/postgres.js';
 import { startServer } from '../helpers/server.js';
-import { storeContract } from './contract.js';
 
-// The PostgreSQL back end: the store contract, then what only matters with several instances on
-// one database (each PostgresStore below stands for one pushlink process: its own pool).
+// The PostgreSQL back end's own behaviour (its contract is in the aggregates' files): what only
+// matters with several instances on one database (each PostgresStore below stands for one
+// pushlink process: its own pool).
 
 const skip = await postgresUnavailableReason();
-
-const databases = new Map<object, TestDatabase>();
-storeContract(
-  'postgres',
-  async () => {
-    const database = await createTestDatabase();
-    const store = await PostgresStore.open(database.url);
-    databases.set(store, database);
-    return store;
-  },
-  async (store) => {
-    await store.close();
-    await databases.get(store)!.drop();
-  },
-  { skip },
-);
 
 describe('PostgresStore with several instances on one database', { skip }, () => {
   let database: TestDatabase;
@@ -106,51 +92,51 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
     const created = results.filter((r) => r !== undefined);
     assert.equal(created.length, 1);
     assert.deepEqual(persisted, created);
-    assert.deepEqual((await b.listOrgs()).map((o) => o.id), [created[0]!.orgId]);
-    assert.ok(await a.findApiKeyByPublicKey(created[0]!.apiKey.publicKey));
+    assert.deepEqual((await b.orgs.listOrgs()).map((o) => o.id), [created[0]!.orgId]);
+    assert.ok(await a.orgs.findApiKeyByPublicKey(created[0]!.apiKey.publicKey));
     assert.equal(await bootstrapIfEmpty(b, 'Later', persist), undefined, 'a later start bootstraps nothing');
   });
 
   it('shows a change made through one instance to the other at once (no per-process cache)', async () => {
     const org = newOrg();
-    await a.createOrg(org);
+    await a.orgs.createOrg(org);
     const first = linkKey(org.id);
-    await a.replaceLink(first.record);
-    assert.deepEqual(await b.findApiKeyByPublicKey(first.record.publicKey), first.record);
+    await a.links.replaceLink(first.record);
+    assert.deepEqual(await b.orgs.findApiKeyByPublicKey(first.record.publicKey), first.record);
     const second = linkKey(org.id);
-    const replaced = await b.replaceLink(second.record);
+    const replaced = await b.links.replaceLink(second.record);
     assert.equal(replaced?.replacedPublicKey, first.record.publicKey);
-    assert.equal(await a.findApiKeyByPublicKey(first.record.publicKey), undefined, 'rotated on B, gone on A');
-    assert.equal(await a.deleteLink(org.id), true);
-    assert.equal(await b.findApiKeyByPublicKey(second.record.publicKey), undefined, 'deleted on A, gone on B');
-    assert.equal(await b.getLink(org.id), undefined);
+    assert.equal(await a.orgs.findApiKeyByPublicKey(first.record.publicKey), undefined, 'rotated on B, gone on A');
+    assert.equal(await a.links.deleteLink(org.id), true);
+    assert.equal(await b.orgs.findApiKeyByPublicKey(second.record.publicKey), undefined, 'deleted on A, gone on B');
+    assert.equal(await b.links.getLink(org.id), undefined);
   });
 
   it('keeps one link and one link key when both instances replace it at once', async () => {
     const org = newOrg();
-    await a.createOrg(org);
+    await a.orgs.createOrg(org);
     const keys = Array.from({ length: 30 }, () => linkKey(org.id));
     const results = await Promise.all(
       keys.map((k, i) =>
-        (i % 2 ? a : b).replaceLink(k.record),
+        (i % 2 ? a : b).links.replaceLink(k.record),
       ),
     );
     assert.equal(results.filter((r) => r?.replacedPublicKey === undefined).length, 1, 'only the first replaced nothing');
-    const linkKeys = (await b.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
+    const linkKeys = (await b.orgs.listApiKeys(org.id)).filter((k) => k.purpose === 'LIVE_MIGRATION_LINK');
     assert.equal(linkKeys.length, 1);
-    assert.equal((await a.getLink(org.id))?.apiKeyId, linkKeys[0]!.id);
+    assert.equal((await a.links.getLink(org.id))?.apiKeyId, linkKeys[0]!.id);
   });
 
   it('accepts a digest (nonce, nc) once across instances', async () => {
     const expires = Date.now() + 60_000;
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).useDigestNonce('shared', '00000001', expires)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).housekeeping.useDigestNonce('shared', '00000001', expires)));
     assert.equal(results.filter(Boolean).length, 1);
   });
 
   it('keeps one rate-limit bucket across instances: exactly capacity succeed', async () => {
     const policy = { capacity: 40, refillAmount: 10, refillPeriodMs: 60_000 };
     const now = Date.now();
-    const decisions = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).takeRateLimitToken('shared', policy, now)));
+    const decisions = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).housekeeping.takeRateLimitToken('shared', policy, now)));
     assert.equal(decisions.filter((d) => d.allowed).length, 40);
     assert.deepEqual(
       decisions.filter((d) => d.allowed).map((d) => d.remaining).sort((x, y) => x - y),
@@ -160,15 +146,15 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
 
   it('shares server secrets: whichever instance creates one first, both use it', async () => {
     const [fromA, fromB] = await Promise.all([
-      a.getOrCreateSecret('shared-key', () => Buffer.from('made by a')),
-      b.getOrCreateSecret('shared-key', () => Buffer.from('made by b')),
+      a.housekeeping.getOrCreateSecret('shared-key', () => Buffer.from('made by a')),
+      b.housekeeping.getOrCreateSecret('shared-key', () => Buffer.from('made by b')),
     ]);
     assert.deepEqual(fromA, fromB);
   });
 
   it('sees a revocation made through the other instance at once', async () => {
     const org = newOrg();
-    await a.createOrg(org);
+    await a.orgs.createOrg(org);
     const account = {
       clientId: `mdb_sa_id_${newObjectId()}`,
       orgId: org.id,
@@ -178,12 +164,12 @@ describe('PostgresStore with several instances on one database', { skip }, () =>
       name: 'sa',
       createdAt: new Date().toISOString(),
     };
-    await a.insertServiceAccount(account);
-    assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, false);
-    await a.revokeAccessToken('j1', Date.now() + 60_000);
-    assert.equal((await b.findTokenSubject(account.clientId, 'j1')).revoked, true);
-    await a.deleteServiceAccount(org.id, account.clientId);
-    assert.equal((await b.findTokenSubject(account.clientId, 'j2')).account, undefined);
+    await a.serviceAccounts.insertServiceAccount(account);
+    assert.equal((await b.serviceAccounts.findTokenSubject(account.clientId, 'j1')).revoked, false);
+    await a.serviceAccounts.revokeAccessToken('j1', Date.now() + 60_000);
+    assert.equal((await b.serviceAccounts.findTokenSubject(account.clientId, 'j1')).revoked, true);
+    await a.serviceAccounts.deleteServiceAccount(org.id, account.clientId);
+    assert.equal((await b.serviceAccounts.findTokenSubject(account.clientId, 'j2')).account, undefined);
   });
 });
 
@@ -220,10 +206,10 @@ describe('PostgresStore races', { skip }, () => {
 
   it('deletes a link key that a rotation is replacing only if the rotation did not: no false true, no second retirement', async () => {
     const org = { id: newObjectId(), name: 'Org', createdAt: new Date().toISOString() };
-    await store.createOrg(org);
+    await store.orgs.createOrg(org);
     const linkKey = () => mintApiKey({ orgId: org.id, roles: ['ORG_READ_ONLY'], accessList: [], description: 'link', purpose: 'LIVE_MIGRATION_LINK' });
     const first = linkKey();
-    await store.replaceLink(first.record);
+    await store.links.replaceLink(first.record);
     const second = linkKey();
 
     // Another instance's rotation, caught between its statement and its COMMIT: it has deleted
@@ -233,13 +219,13 @@ describe('PostgresStore races', { skip }, () => {
     try {
       await rotation.query('BEGIN');
       await rotation.query('SELECT * FROM replace_link($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', apiKeyValues(second.record));
-      const deleting = store.deleteApiKey(org.id, first.record.publicKey);
+      const deleting = store.orgs.deleteApiKey(org.id, first.record.publicKey);
       await someoneWaitsForALock(database);
       await rotation.query('COMMIT');
       assert.equal(await deleting, false, 'the rotation deleted that key, not this call');
       const { rows } = await rotation.query('SELECT reason FROM retired_link_keys WHERE public_key = $1', [first.record.publicKey]);
       assert.deepEqual(rows, [{ reason: 'ROTATED' }], 'retired once, as rotated');
-      assert.equal((await store.getLink(org.id))?.apiKeyId, second.record.id, 'the new link stands');
+      assert.equal((await store.links.getLink(org.id))?.apiKeyId, second.record.id, 'the new link stands');
     } finally {
       await rotation.end();
     }
@@ -316,15 +302,15 @@ describe('PostgresStore timeouts', { skip }, () => {
   it('fails a write stuck behind another session\'s row lock with StoreUnavailableError once the statement times out, and recovers', { timeout: 20_000 }, async () => {
     const store = await PostgresStore.open(database.url, { statementTimeoutMs: 300 });
     const org = { id: newObjectId(), name: 'Locked', createdAt: new Date().toISOString() };
-    await store.createOrg(org);
+    await store.orgs.createOrg(org);
     const linkKey = () => mintApiKey({ orgId: org.id, roles: ['ORG_READ_ONLY'], accessList: [], description: 'link', purpose: 'LIVE_MIGRATION_LINK' }).record;
     const lock = await holdOrgLock(database, org.id);
     try {
       const started = Date.now();
       const stuck = await Promise.allSettled([
-        store.deleteLink(org.id),
-        store.deleteApiKey(org.id, 'abcdefgh'),
-        ...Array.from({ length: 4 }, () => store.replaceLink(linkKey())),
+        store.links.deleteLink(org.id),
+        store.orgs.deleteApiKey(org.id, 'abcdefgh'),
+        ...Array.from({ length: 4 }, () => store.links.replaceLink(linkKey())),
       ]);
       for (const result of stuck) {
         assert.equal(result.status, 'rejected');
@@ -337,7 +323,7 @@ describe('PostgresStore timeouts', { skip }, () => {
     } finally {
       await lock.release();
     }
-    assert.ok(await store.replaceLink(linkKey()));
+    assert.ok(await store.links.replaceLink(linkKey()));
     await store.close();
   });
 
@@ -369,9 +355,9 @@ describe('PostgresStore timeouts', { skip }, () => {
     const store = await PostgresStore.open(proxy.url, { queryTimeoutMs: 300 });
     try {
       // Two open connections: one for each case below.
-      await Promise.all([store.getOrg(newObjectId()), store.getOrg(newObjectId())]);
+      await Promise.all([store.orgs.getOrg(newObjectId()), store.orgs.getOrg(newObjectId())]);
       proxy.silent(true);
-      await assert.rejects(store.getOrg(newObjectId()), (error: Error) => {
+      await assert.rejects(store.orgs.getOrg(newObjectId()), (error: Error) => {
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.match(error.message, /^PostgreSQL did not answer: Query read timeout$/);
         return true;
@@ -389,7 +375,7 @@ describe('PostgresStore timeouts', { skip }, () => {
         return (realQuery as (...a: unknown[]) => unknown).apply(this, args);
       });
       const project = { id: newObjectId(), orgId: newObjectId(), name: 'P', createdAt: new Date().toISOString() };
-      await assert.rejects(store.createSourceProject(project), (error: Error) => {
+      await assert.rejects(store.source.createSourceProject(project), (error: Error) => {
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.match(error.message, /^PostgreSQL did not answer: Query read timeout$/);
         return true;
@@ -415,10 +401,10 @@ describe('PostgreSQL indexes', { skip }, () => {
       await client.query('SET enable_seqscan = off');
       await client.query('SET enable_bitmapscan = off');
       for (const [statement, index, values] of [
-        [SQL.pruneNonceUses, 'digest_nonce_uses_expires_at', [0, 1]],
-        [SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at', [0, 1]],
-        [SQL.pruneRetiredLinkKeys, 'retired_link_keys_pkey', [new Date(), 1]],
-        [SQL.findRetiredLinkKey, 'retired_link_keys_org', ['o', 'abcdefgh']],
+        [HOUSEKEEPING_SQL.pruneNonceUses, 'digest_nonce_uses_expires_at', [0, 1]],
+        [HOUSEKEEPING_SQL.pruneRevokedTokens, 'revoked_access_tokens_expires_at', [0, 1]],
+        [HOUSEKEEPING_SQL.pruneRetiredLinkKeys, 'retired_link_keys_pkey', [new Date(), 1]],
+        [LINK_SQL.findRetiredLinkKey, 'retired_link_keys_org', ['o', 'abcdefgh']],
       ] as const) {
         const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, [...values]);
         const plan = JSON.stringify(rows[0]['QUERY PLAN']);

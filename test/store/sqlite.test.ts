@@ -9,22 +9,6 @@ import { SqliteStore, SQLITE_FILE_NAME } from '../../src/store/sqlite.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { injectFsyncFailure } from '../helpers/fsync.js';
 import { tempDir } from '../helpers/server.js';
-import { storeContract } from './contract.js';
-
-const dirs = new Map<object, string>();
-storeContract(
-  'sqlite',
-  async () => {
-    const dir = tempDir();
-    const store = SqliteStore.open(dir);
-    dirs.set(store, dir);
-    return store;
-  },
-  async (store) => {
-    await store.close();
-    fs.rmSync(dirs.get(store)!, { recursive: true, force: true });
-  },
-);
 
 describe('SqliteStore specifics', () => {
   it('uses WAL and acknowledges a write only after an fsync of the WAL that followed its commit', async () => {
@@ -35,7 +19,7 @@ describe('SqliteStore specifics', () => {
     assert.equal(store.db.pragma('synchronous', { simple: true }), 1);
     let commitsAtCommit = -1;
     store.committer.onCommit(() => (commitsAtCommit = store.committer.stats.fsyncs));
-    const fsyncsAtAck = await store.revokeAccessToken('j', Date.now() + 1000).then(() => store.committer.stats.fsyncs);
+    const fsyncsAtAck = await store.serviceAccounts.revokeAccessToken('j', Date.now() + 1000).then(() => store.committer.stats.fsyncs);
     assert.equal(commitsAtCommit, 0);
     assert.equal(fsyncsAtAck, 1);
     await store.close();
@@ -45,9 +29,9 @@ describe('SqliteStore specifics', () => {
   it('gathers the writes that arrive during an fsync into the next commit', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
-    const first = store.revokeAccessToken('a', Date.now() + 1000);
+    const first = store.serviceAccounts.revokeAccessToken('a', Date.now() + 1000);
     await new Promise((resolve) => setImmediate(resolve)); // first batch committed, its fsync running
-    const more = Array.from({ length: 20 }, (_, i) => store.revokeAccessToken(`b${i}`, Date.now() + 1000));
+    const more = Array.from({ length: 20 }, (_, i) => store.serviceAccounts.revokeAccessToken(`b${i}`, Date.now() + 1000));
     await Promise.all([first, ...more]);
     assert.equal(store.committer.stats.commits, 2);
     assert.equal(store.committer.stats.lastBatchSize, 20);
@@ -60,19 +44,19 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open(dir);
     const other = SqliteStore.open(dir); // like an admin command on the same data dir
     const org = { id: 'c'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
-    await store.createOrg(org);
+    await store.orgs.createOrg(org);
     const { mintApiKey } = await import('../../src/domain/apiKeys.js');
     const a = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
     const b = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
-    await store.insertApiKey(a);
-    await store.insertApiKey(b);
-    assert.ok(await store.findApiKeyByPublicKey(a.publicKey));
-    assert.ok(await store.findApiKeyByPublicKey(b.publicKey));
-    await store.deleteApiKey(org.id, a.publicKey);
-    assert.equal(await store.findApiKeyByPublicKey(a.publicKey), undefined);
-    await other.deleteApiKey(org.id, b.publicKey);
+    await store.orgs.insertApiKey(a);
+    await store.orgs.insertApiKey(b);
+    assert.ok(await store.orgs.findApiKeyByPublicKey(a.publicKey));
+    assert.ok(await store.orgs.findApiKeyByPublicKey(b.publicKey));
+    await store.orgs.deleteApiKey(org.id, a.publicKey);
+    assert.equal(await store.orgs.findApiKeyByPublicKey(a.publicKey), undefined);
+    await other.orgs.deleteApiKey(org.id, b.publicKey);
     await new Promise((resolve) => setImmediate(resolve)); // the next turn of the event loop
-    assert.equal(await store.findApiKeyByPublicKey(b.publicKey), undefined, 'a delete by another connection is seen');
+    assert.equal(await store.orgs.findApiKeyByPublicKey(b.publicKey), undefined, 'a delete by another connection is seen');
     await other.close();
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -81,10 +65,10 @@ describe('SqliteStore specifics', () => {
   it('migrates once and reopens without re-running steps', async () => {
     const dir = tempDir();
     const first = SqliteStore.open(dir);
-    await first.createOrg({ id: 'a'.repeat(24), name: 'kept', createdAt: new Date().toISOString() });
+    await first.orgs.createOrg({ id: 'a'.repeat(24), name: 'kept', createdAt: new Date().toISOString() });
     await first.close();
     const second = SqliteStore.open(dir);
-    assert.equal((await second.getOrg('a'.repeat(24)))?.name, 'kept');
+    assert.equal((await second.orgs.getOrg('a'.repeat(24)))?.name, 'kept');
     await second.ping();
     await second.close();
     const raw = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME), { readonly: true });
@@ -106,8 +90,8 @@ describe('SqliteStore specifics', () => {
     raw.close();
     const store = SqliteStore.open(dir);
     await store.ping();
-    assert.equal((await store.getOrg('d'.repeat(24)))?.name, 'old');
-    assert.equal(await store.findRetiredLinkKey('d'.repeat(24), 'abcdefgh'), undefined, 'step 3 ran: its table answers');
+    assert.equal((await store.orgs.getOrg('d'.repeat(24)))?.name, 'old');
+    assert.equal(await store.links.findRetiredLinkKey('d'.repeat(24), 'abcdefgh'), undefined, 'step 3 ran: its table answers');
     assert.deepEqual(
       store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all(),
       SQLITE_MIGRATIONS.map((m) => ({ version: m.version })),
@@ -140,7 +124,7 @@ describe('SqliteStore specifics', () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     const before = store.committer.stats.commits;
-    await Promise.all(Array.from({ length: 50 }, (_, i) => store.revokeAccessToken(`jti-${i}`, Date.now() + 1000)));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.serviceAccounts.revokeAccessToken(`jti-${i}`, Date.now() + 1000)));
     assert.equal(store.committer.stats.commits - before, 1);
     assert.equal(store.committer.stats.lastBatchSize, 50);
     await store.close();
@@ -152,13 +136,13 @@ describe('SqliteStore specifics', () => {
     const store = SqliteStore.open(dir);
     const org = { id: 'b'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
     const results = await Promise.allSettled([
-      store.createOrg(org),
-      store.createOrg(org),
-      store.revokeAccessToken('j', Date.now() + 1000),
+      store.orgs.createOrg(org),
+      store.orgs.createOrg(org),
+      store.serviceAccounts.revokeAccessToken('j', Date.now() + 1000),
     ]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.ok(await store.getOrg(org.id));
-    assert.equal((await store.findTokenSubject('x', 'j')).revoked, true);
+    assert.ok(await store.orgs.getOrg(org.id));
+    assert.equal((await store.serviceAccounts.findTokenSubject('x', 'j')).revoked, true);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -169,18 +153,18 @@ describe('SqliteStore specifics', () => {
     const failures: StoreUnavailableError[] = [];
     store.observeFailure((failure) => failures.push(failure));
     const org = { id: 'e'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
-    await store.createOrg(org);
+    await store.orgs.createOrg(org);
     const key = mintApiKey({ orgId: org.id, roles: ['ORG_OWNER'], accessList: [], description: '', purpose: 'USER' }).record;
-    await store.insertApiKey(key);
+    await store.orgs.insertApiKey(key);
     const account = { clientId: 'mdb_sa_id_x', orgId: org.id, secretHash: 'f'.repeat(64), roles: ['ORG_OWNER' as const], accessList: [], name: 'sa', createdAt: org.createdAt };
-    await store.insertServiceAccount(account);
+    await store.serviceAccounts.insertServiceAccount(account);
     // Cached now: the key and the token subject behind every request.
-    assert.ok(await store.findApiKeyByPublicKey(key.publicKey));
-    assert.equal((await store.findTokenSubject(account.clientId, 'jti')).revoked, false);
+    assert.ok(await store.orgs.findApiKeyByPublicKey(key.publicKey));
+    assert.equal((await store.serviceAccounts.findTokenSubject(account.clientId, 'jti')).revoked, false);
 
     let failing = true;
     await injectFsyncFailure(t, () => failing);
-    const sameBatch = [store.deleteApiKey(org.id, key.publicKey), store.revokeAccessToken('jti', Date.now() + 60_000)];
+    const sameBatch = [store.orgs.deleteApiKey(org.id, key.publicKey), store.serviceAccounts.revokeAccessToken('jti', Date.now() + 60_000)];
     const results = await Promise.allSettled(sameBatch);
     for (const result of results) {
       assert.equal(result.status, 'rejected');
@@ -193,13 +177,13 @@ describe('SqliteStore specifics', () => {
     // The delete and the revocation were committed, then refused: neither the cached key nor the
     // cached subject may answer now, nor anything else, even once the disk "works" again.
     failing = false;
-    await assert.rejects(store.findApiKeyByPublicKey(key.publicKey), StoreUnavailableError);
-    await assert.rejects(store.findTokenSubject(account.clientId, 'jti'), StoreUnavailableError);
-    await assert.rejects(store.getOrg(org.id), StoreUnavailableError);
-    await assert.rejects(store.listApiKeys(org.id), StoreUnavailableError);
-    await assert.rejects(store.getOrCreateSecret('s', () => Buffer.from('x')), StoreUnavailableError);
-    await assert.rejects(store.revokeAccessToken('later', Date.now() + 60_000), StoreUnavailableError);
-    await assert.rejects(store.useDigestNonce('n', '00000001', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.orgs.findApiKeyByPublicKey(key.publicKey), StoreUnavailableError);
+    await assert.rejects(store.serviceAccounts.findTokenSubject(account.clientId, 'jti'), StoreUnavailableError);
+    await assert.rejects(store.orgs.getOrg(org.id), StoreUnavailableError);
+    await assert.rejects(store.orgs.listApiKeys(org.id), StoreUnavailableError);
+    await assert.rejects(store.housekeeping.getOrCreateSecret('s', () => Buffer.from('x')), StoreUnavailableError);
+    await assert.rejects(store.serviceAccounts.revokeAccessToken('later', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.housekeeping.useDigestNonce('n', '00000001', Date.now() + 60_000), StoreUnavailableError);
     await assert.rejects(store.ping(), /could not be synced to disk.*pushlink must be restarted/);
     let toldLate: StoreUnavailableError | undefined;
     store.observeFailure((failure) => (toldLate = failure));
@@ -217,9 +201,9 @@ describe('SqliteStore specifics', () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
     await injectFsyncFailure(t);
-    const first = store.revokeAccessToken('a', Date.now() + 1000);
+    const first = store.serviceAccounts.revokeAccessToken('a', Date.now() + 1000);
     await new Promise((resolve) => setImmediate(resolve)); // committed, its fsync running
-    const queued = Array.from({ length: 5 }, (_, i) => store.revokeAccessToken(`q${i}`, Date.now() + 1000));
+    const queued = Array.from({ length: 5 }, (_, i) => store.serviceAccounts.revokeAccessToken(`q${i}`, Date.now() + 1000));
     const results = await Promise.allSettled([first, ...queued]);
     assert.deepEqual(
       results.map((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError),
@@ -238,7 +222,7 @@ describe('SqliteStore specifics', () => {
     });
     const org = { id: 'f'.repeat(24), name: 'x', createdAt: new Date().toISOString() };
     // The duplicate makes the batch roll back; the ROLLBACK itself then fails.
-    const batch = [store.createOrg(org), store.createOrg(org), store.revokeAccessToken('j', Date.now() + 1000)];
+    const batch = [store.orgs.createOrg(org), store.orgs.createOrg(org), store.serviceAccounts.revokeAccessToken('j', Date.now() + 1000)];
     const settled = await Promise.race([
       Promise.allSettled(batch),
       new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 5_000).unref()),
@@ -249,7 +233,7 @@ describe('SqliteStore specifics', () => {
       assert.ok(result.reason instanceof StoreUnavailableError);
       assert.match(result.reason.message, /^a failed transaction could not be rolled back \(disk I\/O error\); pushlink must be restarted$/);
     }
-    await assert.rejects(store.revokeAccessToken('later', Date.now() + 1000), StoreUnavailableError);
+    await assert.rejects(store.serviceAccounts.revokeAccessToken('later', Date.now() + 1000), StoreUnavailableError);
     await assert.rejects(store.ping(), StoreUnavailableError);
     t.mock.restoreAll();
     await store.close();
@@ -259,7 +243,9 @@ describe('SqliteStore specifics', () => {
   it('finds expired records and a retired link key through an index, and prunes retired link keys from the table start without a sort', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
-    const statements = (store as unknown as { statements: Record<string, { source: string }> }).statements;
+    // Each aggregate keeps its statements as `s`: these are pruning's (housekeeping) and token inspect's (links).
+    const statementsOf = (aggregate: object) => (aggregate as unknown as { s: Record<string, { source: string }> }).s;
+    const statements = { ...statementsOf(store.housekeeping), ...statementsOf(store.links) };
     const plan = (name: string, ...values: unknown[]) =>
       (store.db.prepare(`EXPLAIN QUERY PLAN ${statements[name]!.source}`).all(...values) as Array<{ detail: string }>).map((r) => r.detail);
     for (const [name, index] of [
@@ -291,7 +277,7 @@ describe('SqliteStore specifics', () => {
     const admin = new BetterSqlite3(path.join(dir, SQLITE_FILE_NAME));
     admin.exec('BEGIN IMMEDIATE');
     try {
-      await assert.rejects(store.revokeAccessToken('locked-out', Date.now() + 1000), (error: Error) => {
+      await assert.rejects(store.serviceAccounts.revokeAccessToken('locked-out', Date.now() + 1000), (error: Error) => {
         assert.ok(error instanceof StoreUnavailableError, String(error));
         assert.match(error.message, /^the database stayed locked by another connection \(database is locked\)$/);
         return true;
@@ -300,7 +286,7 @@ describe('SqliteStore specifics', () => {
       admin.exec('ROLLBACK');
       admin.close();
     }
-    await store.revokeAccessToken('after', Date.now() + 1000);
+    await store.serviceAccounts.revokeAccessToken('after', Date.now() + 1000);
     await store.ping();
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -315,7 +301,7 @@ describe('SqliteStore specifics', () => {
     const fresh = tempDir();
     fs.chmodSync(fresh, 0o755);
     const store = SqliteStore.open(fresh);
-    await store.revokeAccessToken('j', Date.now() + 1000);
+    await store.serviceAccounts.revokeAccessToken('j', Date.now() + 1000);
     assert.deepEqual(modes(fresh), [0o600, 0o600, 0o600]);
     await store.close();
     assert.equal(fs.statSync(fresh).mode & 0o777, 0o755, 'the data dir is the operator\'s: left as it was');
@@ -338,11 +324,11 @@ describe('SqliteStore specifics', () => {
   it('flushes queued writes on close', async () => {
     const dir = tempDir();
     const store = SqliteStore.open(dir);
-    const pending = store.revokeAccessToken('on-close', Date.now() + 1000);
+    const pending = store.serviceAccounts.revokeAccessToken('on-close', Date.now() + 1000);
     await store.close();
     await pending;
     const reopened = SqliteStore.open(dir);
-    assert.equal((await reopened.findTokenSubject('x', 'on-close')).revoked, true);
+    assert.equal((await reopened.serviceAccounts.findTokenSubject('x', 'on-close')).revoked, true);
     await reopened.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -36,7 +36,7 @@ describe('the syncer withdraws what deleted and replaced links pushed', () => {
   const token = (publicApiKey: string, org = atlasOrgId) =>
     encodeLinkToken({ orgId: org, orgName: 'Atlas', privateApiKey: '00000000-1111-4222-8333-444444444444', publicApiKey });
   const withdrawalsOf = (key: string) => fake.requests.filter((r) => r.method === 'DELETE' && r.publicKey === key);
-  const pending = async () => (await store.listSourceLinkWithdrawals()).map((w) => w.publicKey);
+  const pending = async () => (await store.source.listSourceLinkWithdrawals()).map((w) => w.publicKey);
 
   /** Links with `key`, then deletes the link: the withdrawal it leaves. */
   async function deletedLink(key: string) {
@@ -60,7 +60,7 @@ describe('the syncer withdraws what deleted and replaced links pushed', () => {
   });
   beforeEach(async () => {
     await syncer?.stop();
-    for (const w of await store.listSourceLinkWithdrawals()) await store.deleteSourceLinkWithdrawal(w.linkId);
+    for (const w of await store.source.listSourceLinkWithdrawals()) await store.source.deleteSourceLinkWithdrawal(w.linkId);
     fake.requests.length = 0;
     logs = recordingLogger();
     syncer = new LinkSyncer(store, () => ({ baseUrl: new URL(fake.url), timeoutMs: 2000 }), logs.log, 100);
@@ -120,8 +120,8 @@ describe('the syncer withdraws what deleted and replaced links pushed', () => {
       assert.equal(listed, true, 'Atlas lists the relinked key again');
     } finally {
       fake.handler = withDigestChallenge((r) => (r.method === 'DELETE' ? answer : { status: 204 }));
-      const current = await store.getSourceLink(orgId);
-      if (current) await store.deleteSourceLink(orgId, current.linkId);
+      const current = await store.source.getSourceLink(orgId);
+      if (current) await store.source.deleteSourceLink(orgId, current.linkId);
     }
   });
 
@@ -145,7 +145,7 @@ describe('the syncer withdraws what deleted and replaced links pushed', () => {
     answer = { status: 204 };
     assert.deepEqual(await eventually(pending, (p) => p.length === 0, 5000), []);
     assert.equal(withdrawalsOf('keynewer').length, 0, 'the current link is never withdrawn');
-    const current = await store.getSourceLink(orgId);
-    if (current) await store.deleteSourceLink(orgId, current.linkId);
+    const current = await store.source.getSourceLink(orgId);
+    if (current) await store.source.deleteSourceLink(orgId, current.linkId);
   });
 });

@@ -84,7 +84,7 @@ export function registerDestinationCommands(program: Command): void {
       .option('--tag <key=value>', 'a tag (repeatable)', parseTagOption),
   ).action(async (o: ProjectCreateOptions) => {
     const created = await withStore(location(o), async (store) => {
-      if (!(await store.getOrg(o.org))) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${o.org}`, [o.org]);
+      if (!(await store.orgs.getOrg(o.org))) throw new DomainError('ORG_NOT_FOUND', `no organization with ID ${o.org}`, [o.org]);
       return createGroup(store.groups, o.org, { name: o.name, tags: o.tag }, new Date());
     });
     print(output(o), groupView(created, LINK_BASE), `created project ${created.group.id} "${created.group.name}"`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SourceDeployment } from '../../store/store.js';
+import type { SourceDeployment } from '../../store/source.js';
 import * as source from '../source.js';
 import { databaseUrlOption, jsonOption, output, sourceDataDirOption, storeLocation, wholeNumber, type JsonOptions, type StoreOptions } from '../options.js';
 

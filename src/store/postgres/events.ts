@@ -1,6 +1,5 @@
 import type { AuditChange, EventQuery, EventRecord, EventStore } from '../events.js';
-import { query, type Queryable } from '../postgresStatements.js';
-import type { PostgresAccess } from './groups.js';
+import { query, type PostgresAccess, type Queryable } from './access.js';
 
 // The audit trail on PostgreSQL. `record` runs on the client of the transaction it audits.
 

@@ -9,19 +9,12 @@ import {
   type GroupWithClusterCount,
 } from '../groups.js';
 import type { Audit } from '../events.js';
-import { query, type Queryable } from '../postgresStatements.js';
+import { query, type PostgresAccess, type Queryable } from './access.js';
 
 // Projects and clusters on PostgreSQL. Several instances may write at once, so every check and
 // the write it guards run in one transaction that first locks the project's row (SELECT … FOR
 // UPDATE): two cluster creates cannot both take the 25th place, and a project delete cannot
 // pass its "no clusters" check while a cluster is being added.
-
-/** What the store hands this aggregate: its pool, and its transaction (commit observers, 503 mapping). */
-export interface PostgresAccess {
-  pool: pg.Pool;
-  /** With `audit`, the events it computes from `run`'s result are written in the same transaction. */
-  transaction<T>(run: (client: pg.PoolClient) => Promise<T>, audit?: Audit<T>): Promise<T>;
-}
 
 interface GroupRow {
   id: string;

@@ -1,7 +1,6 @@
 import type { LiveMigrationRecord, LiveMigrationStore, ValidationRecord } from '../liveMigrations.js';
 import type { Audit } from '../events.js';
-import { query } from '../postgresStatements.js';
-import type { PostgresAccess } from './groups.js';
+import { query, type PostgresAccess } from './access.js';
 
 // Live-migration jobs on PostgreSQL.
 
