@@ -66,6 +66,8 @@ export interface FaultCall {
   /** The concrete path, without the query. */
   path: string;
   auth?: FaultAuth | undefined;
+  /** The caller's org, when the call is authenticated. */
+  orgId?: string | undefined;
 }
 
 const SPEC_FIELDS = new Set(['route', 'target', 'orgId', 'groupId', 'auth', 'after', 'times', 'probability', 'seed', 'status', 'errorCode', 'detail', 'retryAfter', 'latencyMs', 'liveMigration']);
@@ -210,7 +212,9 @@ export class ActiveFaultRule {
     const match = this.pattern.exec(call.path);
     if (!match) return false;
     const params = match.groups ?? {};
-    if (this.rule.orgId !== undefined && params.orgId !== this.rule.orgId) return false;
+    // The call's org: its caller's (authenticated), else the one its path names. A rule held to an
+    // org never hits a call whose org is not known to be that one (a token request, a probe).
+    if (this.rule.orgId !== undefined && (call.orgId ?? params.orgId) !== this.rule.orgId) return false;
     if (this.rule.groupId !== undefined && params.groupId !== this.rule.groupId) return false;
     if (this.rule.auth !== undefined && call.auth !== this.rule.auth) return false;
     return true;

@@ -88,6 +88,12 @@ describe('fault rules', () => {
     assert.equal(faults.clear({ id: mine.id }), 1);
     assert.equal(faults.clear(), 1);
     assert.equal(faults.list().length, 0);
+    // A path without the org: the caller's org decides; an unknown one never matches an org's rule.
+    const groups = faults.add({ route: 'GET /api/atlas/v2/groups', status: 503 }, ORG);
+    assert.equal(faults.forCall({ ...call('/api/atlas/v2/groups', 'GET'), orgId: '5f0000000000000000000002' })?.error, undefined);
+    assert.equal(faults.forCall({ ...call('/api/atlas/v2/groups', 'GET') })?.error, undefined);
+    assert.equal(faults.forCall({ ...call('/api/atlas/v2/groups', 'GET'), orgId: ORG })?.error?.status, 503);
+    assert.equal(faults.clear({ id: groups.id }), 1);
   });
 
   it('shapes migration reports: fails a job at the phase named, or pins its lag', () => {

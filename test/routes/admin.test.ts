@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ControllableClock } from '../../src/domain/clock.js';
+import { createOrg } from '../../src/domain/orgs.js';
 import { parseFaultFile } from '../../src/domain/faults.js';
 import { bearerCall, bootstrapKey, bootstrapToken, digestCall, isApiError, linkTokensPath, newKey, newServiceAccount, accessToken } from '../helpers/atlas.js';
 import { request } from '../helpers/http.js';
@@ -102,6 +103,10 @@ describe('fault injection', () => {
     assert.equal(added.json.orgId, orgId);
     const listed = await digestCall(server, `/api/private/pushlink/orgs/${orgId}/faults`, owner, { headers: { accept: 'application/json' } });
     assert.equal(listed.json.totalCount, 1);
+    // The path names no org: the caller's org decides whose calls the rule hits.
+    assert.ok(isApiError(await digestCall(server, '/api/atlas/v2/groups', owner), 500, 'UNEXPECTED_ERROR'));
+    const otherOrgOwner = await newKey(server, ['ORG_OWNER'], [], (await createOrg(server.store, 'Elsewhere')).id);
+    assert.equal((await digestCall(server, '/api/atlas/v2/groups', otherOrgOwner)).status, 200);
     // Global controls are the local admin's.
     assert.ok(isApiError(await digestCall(server, '/api/private/pushlink/faults', owner, { headers: { accept: 'application/json' } }), 403, 'ACCESS_FORBIDDEN'));
 
