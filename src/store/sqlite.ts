@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
     this.housekeeping = new SqliteHousekeepingStore(db, this.committer, guard, () => this.closing);
     this.groups = new SqliteGroupStore(db, this.committer, guard);
     this.liveMigrations = new SqliteLiveMigrationStore(db, this.committer, guard);
-    this.events = new SqliteEventStore(db);
+    this.events = new SqliteEventStore(db, this.committer, guard, () => this.closing);
     this.committer.recordEventsWith((change) => this.events.record(change));
     this.schemaVersion = db.prepare(
       `SELECT (SELECT MAX(version) FROM schema_migrations) AS latest,

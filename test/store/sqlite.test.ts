@@ -184,6 +184,8 @@ describe('SqliteStore specifics', () => {
     await assert.rejects(store.housekeeping.getOrCreateSecret('s', () => Buffer.from('x')), StoreUnavailableError);
     await assert.rejects(store.serviceAccounts.revokeAccessToken('later', Date.now() + 60_000), StoreUnavailableError);
     await assert.rejects(store.housekeeping.useDigestNonce('n', '00000001', Date.now() + 60_000), StoreUnavailableError);
+    await assert.rejects(store.events.listEvents({ orgId: org.id, now: new Date().toISOString(), skip: 0, limit: 10 }), StoreUnavailableError);
+    await assert.rejects(store.events.pruneEvents(new Date().toISOString(), 10), StoreUnavailableError);
     await assert.rejects(store.ping(), /could not be synced to disk.*pushlink must be restarted/);
     let toldLate: StoreUnavailableError | undefined;
     store.observeFailure((failure) => (toldLate = failure));

@@ -52,7 +52,7 @@ export async function recordEvents(client: Queryable, change: AuditChange | unde
 }
 
 export class PostgresEventStore implements EventStore {
-  constructor(private readonly db: Pick<PostgresAccess, 'pool'>) {}
+  constructor(private readonly db: PostgresAccess) {}
 
   async listEvents(q: EventQuery): Promise<{ results: EventRecord[]; totalCount: number }> {
     const scope = q.groupId === undefined ? 'all' : q.groupId === null ? 'org' : 'group';
@@ -69,12 +69,15 @@ export class PostgresEventStore implements EventStore {
     return row && toEvent(row);
   }
 
+  /** Each chunk is one statement, so one transaction, told to commit observers (as housekeeping prunes). */
   async pruneEvents(before: string, chunkRows: number): Promise<number> {
     let total = 0;
-    for (;;) {
-      const deleted = (await query(this.db.pool, SQL.prune, [before, chunkRows])).rowCount ?? 0;
+    let deleted = chunkRows;
+    // A short chunk was the last (or another instance prunes the rest); closing stops quietly.
+    while (deleted === chunkRows && !this.db.isClosed()) {
+      deleted = (await this.db.write(SQL.prune, [before, chunkRows])).rowCount ?? 0;
       total += deleted;
-      if (deleted < chunkRows) return total;
     }
+    return total;
   }
 }

@@ -1,8 +1,10 @@
 import type { Database } from 'better-sqlite3';
 import type { AuditChange, EventQuery, EventRecord, EventStore } from '../events.js';
+import type { GroupCommitter } from '../groupCommit.js';
 
 // The audit trail on SQLite. `record` runs inside the transaction of the write it audits (group
-// commit calls it right after the write); reads run at once.
+// commit calls it right after the write); reads run at once, refused as every read is once the
+// store failed; pruning goes through group commit, as every other write does.
 
 interface EventRow {
   id: string;
@@ -35,7 +37,13 @@ export class SqliteEventStore implements EventStore {
   private readonly get;
   private readonly prune;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly committer: GroupCommitter,
+    /** Throws when the store stopped serving (a failed fsync). */
+    private readonly guard: () => void,
+    private readonly closing: () => boolean,
+  ) {
     this.insert = db.prepare(
       'INSERT INTO events (id, org_id, group_id, event_type_name, created, subject_id, body) VALUES (@id, @orgId, @groupId, @eventTypeName, @created, @subjectId, @body)',
     );
@@ -55,6 +63,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async listEvents(q: EventQuery): Promise<{ results: EventRecord[]; totalCount: number }> {
+    this.guard();
     const params = {
       orgId: q.orgId,
       now: q.now,
@@ -69,18 +78,20 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getEvent(orgId: string, eventId: string, now: string, groupId?: string): Promise<EventRecord | undefined> {
+    this.guard();
     const row = this.get.get(eventId, orgId, now, groupId ?? null, groupId ?? null) as EventRow | undefined;
     return row && toEvent(row);
   }
 
+  /** Each chunk is a write of its own, batched with the requests' writes (as housekeeping prunes). */
   async pruneEvents(before: string, chunkRows: number): Promise<number> {
     let total = 0;
-    for (;;) {
-      const { changes } = this.prune.run(before, chunkRows);
-      total += changes;
-      if (changes < chunkRows) return total;
-      // Let requests run between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
+    let deleted = chunkRows;
+    // A short chunk was the last; closing stops pruning quietly (the next run picks it up).
+    while (deleted === chunkRows && !this.closing()) {
+      deleted = await this.committer.transact(() => this.prune.run(before, chunkRows).changes);
+      total += deleted;
     }
+    return total;
   }
 }
