@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { ClusterRecord, ClusterSpec, GroupStore } from '../store/groups.js';
+import type { ClusterRecord, ClusterSpec, GroupRecord, GroupStore } from '../store/groups.js';
 import { booleanAttribute, invalidAttribute } from './attributes.js';
 import { parseClusterRequest, type ClusterRequestVersion } from './clusterRequest.js';
 import { saveByRevision } from './compareAndSet.js';
@@ -50,9 +50,12 @@ export function connectionStrings(cluster: ClusterRecord, state: ClusterState): 
   return { standard: `mongodb://${hosts.join(',')}/${options}`, standardSrv: srv };
 }
 
+/** The project a cluster change is in, with the org its events belong to. */
+export type ClusterProject = Pick<GroupRecord, 'id' | 'orgId'>;
+
 export async function createCluster(
   groups: GroupStore,
-  groupId: string,
+  project: ClusterProject,
   body: unknown,
   version: ClusterRequestVersion,
   timings: ClusterTimings,
@@ -60,6 +63,7 @@ export async function createCluster(
   by: Actor = LOCAL_ADMIN,
 ): Promise<ClusterRecord> {
   const { name, spec } = parseClusterRequest(body, version, now);
+  const groupId = project.id;
   const cluster: ClusterRecord = {
     id: newObjectId(now),
     groupId,
@@ -71,14 +75,12 @@ export async function createCluster(
     goneAt: null,
     revision: 1,
   };
-  const scope = await eventScope(groups, groupId, now);
-  const events = scope
-    ? [
-        newEvent('CLUSTER_CREATED', scope, by, now, { clusterName: name }),
-        // IDLE by time alone: recorded now, shown from readyAt (store/events.ts).
-        newEvent('CLUSTER_READY', scope, NOBODY, new Date(cluster.readyAt), { clusterName: name }, cluster.id),
-      ]
-    : [];
+  const scope = { orgId: project.orgId, groupId };
+  const events = [
+    newEvent('CLUSTER_CREATED', scope, by, now, { clusterName: name }),
+    // IDLE by time alone: recorded now, shown from readyAt (store/events.ts).
+    newEvent('CLUSTER_READY', scope, NOBODY, new Date(cluster.readyAt), { clusterName: name }, cluster.id),
+  ];
   const outcome = await groups.createCluster(cluster, now.toISOString(), (result) => ({ events: result === 'CREATED' ? events : [] }));
   if (outcome === 'GROUP_NOT_FOUND') throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${groupId}`, [groupId]);
   if (outcome === 'DUPLICATE_NAME') throw new DomainError('DUPLICATE_CLUSTER_NAME', `a cluster named ${name} exists`, [name, groupId]);
@@ -88,8 +90,12 @@ export async function createCluster(
 
 export async function requireCluster(groups: GroupStore, groupId: string, name: string, now: Date): Promise<ClusterRecord> {
   const cluster = await groups.getCluster(groupId, name, now.toISOString());
-  if (!cluster) throw new DomainError('CLUSTER_NOT_FOUND', `no cluster named ${name}`, [name, groupId]);
+  if (!cluster) throw clusterNotFound(name, groupId);
   return cluster;
+}
+
+export function clusterNotFound(name: string, groupId: string): DomainError {
+  return new DomainError('CLUSTER_NOT_FOUND', `no cluster named ${name}`, [name, groupId]);
 }
 
 /** What a delete makes of a cluster, or why it may not be deleted. */
@@ -142,12 +148,6 @@ export function updateClusterSpec(cluster: ClusterRecord, body: unknown): Cluste
   return { ...cluster, spec, revision: cluster.revision + 1 };
 }
 
-/** The org and project a project's events belong to; undefined when the project is not there. */
-async function eventScope(groups: GroupStore, groupId: string, now: Date) {
-  const found = await groups.getGroup(groupId, now.toISOString());
-  return found && { orgId: found.group.orgId, groupId };
-}
-
 /** What a saved change of a cluster records: an update, or a delete (and when it is gone). */
 function clusterChangeEvents(scope: { orgId: string; groupId: string }, before: ClusterRecord, after: ClusterRecord, by: Actor, now: Date): AuditChange {
   const fields = { clusterName: after.name };
@@ -162,19 +162,19 @@ function clusterChangeEvents(scope: { orgId: string; groupId: string }, before: 
 }
 
 /** Applies `change` to the stored cluster, by compare-and-set on its revision (compareAndSet.ts), with its events. */
-export async function changeCluster(
+export function changeCluster(
   groups: GroupStore,
-  groupId: string,
+  project: ClusterProject,
   name: string,
   now: Date,
   change: (cluster: ClusterRecord) => ClusterRecord,
   by: Actor = LOCAL_ADMIN,
 ): Promise<ClusterRecord> {
-  const scope = await eventScope(groups, groupId, now);
+  const scope = { orgId: project.orgId, groupId: project.id };
   return saveByRevision(
-    () => requireCluster(groups, groupId, name, now),
+    () => requireCluster(groups, project.id, name, now),
     change,
-    (next, current) => groups.saveCluster(next, current.revision, (saved) => (saved && scope ? clusterChangeEvents(scope, current, next, by, now) : { events: [] })),
+    (next, current) => groups.saveCluster(next, current.revision, (saved) => (saved ? clusterChangeEvents(scope, current, next, by, now) : { events: [] })),
     () => new DomainError('CONCURRENT_CLUSTER_CHANGE', 'the cluster kept changing', [name]),
   );
 }

@@ -97,10 +97,10 @@ export async function updateGroup(groups: GroupStore, current: GroupWithClusterC
 }
 
 /** Atlas refuses to close a project while it has clusters; one still DELETING counts until it is gone. */
-export async function deleteGroup(groups: GroupStore, groupId: string, now: Date, by: Actor = LOCAL_ADMIN): Promise<void> {
-  const found = await groups.getGroup(groupId, now.toISOString());
-  const event = found && newEvent('GROUP_DELETED', { orgId: found.group.orgId, groupId }, by, now);
-  const outcome = await groups.deleteGroup(groupId, now.toISOString(), (result) => ({ events: result === 'DELETED' && event ? [event] : [] }));
+export async function deleteGroup(groups: GroupStore, group: Pick<GroupRecord, 'id' | 'orgId'>, now: Date, by: Actor = LOCAL_ADMIN): Promise<void> {
+  const groupId = group.id;
+  const event = newEvent('GROUP_DELETED', { orgId: group.orgId, groupId }, by, now);
+  const outcome = await groups.deleteGroup(groupId, now.toISOString(), (result) => ({ events: result === 'DELETED' ? [event] : [] }));
   if (outcome === 'NOT_FOUND') throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${groupId}`, [groupId]);
   if (outcome === 'HAS_CLUSTERS') throw new DomainError('GROUP_HAS_CLUSTERS', `project ${groupId} still has clusters`, [groupId]);
 }

@@ -71,7 +71,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
       async (request, reply) => {
         const now = clock.now();
         const groupId = request.group.group.id;
-        const cluster = await createCluster(groups, groupId, request.body, request.resourceVersion as ClusterRequestVersion, timings, now, actorOf(request));
+        const cluster = await createCluster(groups, request.group.group, request.body, request.resourceVersion as ClusterRequestVersion, timings, now, actorOf(request));
         request.log.info({ groupId, clusterName: cluster.name }, 'cluster created (CREATING)');
         return reply.code(201).send(clusterView(cluster, responseVersion(request.resourceVersion), atlasApiBase(request), now));
       },
@@ -89,7 +89,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
       async (request) => {
         const now = clock.now();
         await assertNoRunningImport(store, request.group.group.orgId, request.group.group.id, request.params.clusterName, now, config.cutoverWindowMs);
-        const updated = await changeCluster(groups, request.group.group.id, request.params.clusterName, now, (c) => updateClusterSpec(c, request.body), actorOf(request));
+        const updated = await changeCluster(groups, request.group.group, request.params.clusterName, now, (c) => updateClusterSpec(c, request.body), actorOf(request));
         return clusterView(updated, responseVersion(request.resourceVersion), atlasApiBase(request), now);
       },
     );
@@ -103,7 +103,7 @@ export function clusterRoutes(context: AppContext): FastifyPluginAsync {
         const groupId = request.group.group.id;
         await assertNoRunningImport(store, request.group.group.orgId, groupId, request.params.clusterName, clock.now(), config.cutoverWindowMs);
         const now = clock.now();
-        await changeCluster(groups, groupId, request.params.clusterName, now, (c) => requestDeletion(c, timings, now), actorOf(request));
+        await changeCluster(groups, request.group.group, request.params.clusterName, now, (c) => requestDeletion(c, timings, now), actorOf(request));
         request.log.info({ groupId, clusterName: request.params.clusterName }, 'cluster deletion requested (DELETING)');
         // The spec and the recordings agree here: 202, with `{}` as its body.
         return reply.code(202).send({});

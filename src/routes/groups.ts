@@ -90,7 +90,7 @@ export function groupRoutes(context: AppContext): FastifyPluginAsync {
     );
 
     app.delete('/groups/:groupId', { onRequest: atlasRequest(context, CHANGE) }, async (request, reply) => {
-      await deleteGroup(groups, request.group.group.id, clock.now(), actorOf(request));
+      await deleteGroup(groups, request.group.group, clock.now(), actorOf(request));
       request.log.info({ groupId: request.group.group.id }, 'project deleted');
       // The spec says 204; the live service answers 202 with `{}` (recorded CLI snapshot).
       return reply.code(202).send({});

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { createCluster, changeCluster, requestDeletion, requireCluster, clusterState } from '../../domain/clusters.js';
+import { createCluster, changeCluster, clusterNotFound, requestDeletion, requireCluster, clusterState } from '../../domain/clusters.js';
 import { DomainError } from '../../domain/errors.js';
 import { createGroup, deleteGroup } from '../../domain/groups.js';
 import { OBJECT_ID_PATTERN } from '../../domain/ids.js';
 import { clusterView } from '../../routes/views/clusterView.js';
 import { groupView } from '../../routes/views/groupView.js';
 import type { Store } from '../../store/store.js';
+import type { GroupRecord } from '../../store/groups.js';
 import { print, withStore } from '../admin.js';
 import { dataDirOption, databaseUrlOption, jsonOption, output, storeLocation as location, type JsonOptions, type StoreOptions } from '../options.js';
 
@@ -65,10 +66,19 @@ function seconds(text: string | undefined, fallback: number): number {
   return Number(text) * 1000;
 }
 
-/** The project a command names, read in the store the command works on. */
-async function requireProject(store: Store, projectId: string): Promise<void> {
+const projectNotFound = (projectId: string) => new DomainError('GROUP_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
+
+/** The project a command names, read in the store the command works on; `missing` when it is not there. */
+async function findProject(store: Store, projectId: string, missing: () => DomainError): Promise<GroupRecord> {
+  const found = await store.groups.getGroup(projectId, new Date().toISOString());
+  if (!found) throw missing();
+  return found.group;
+}
+
+/** As findProject, refusing an id that is not one first. */
+async function requireProject(store: Store, projectId: string): Promise<GroupRecord> {
   if (!OBJECT_ID_PATTERN.test(projectId)) throw new DomainError('INVALID_GROUP_ID', `${projectId} is not a project id`, [projectId]);
-  if (!(await store.groups.getGroup(projectId, new Date().toISOString()))) throw new DomainError('GROUP_NOT_FOUND', `no project with ID ${projectId}`, [projectId]);
+  return findProject(store, projectId, () => projectNotFound(projectId));
 }
 
 export function registerDestinationCommands(program: Command): void {
@@ -95,7 +105,7 @@ export function registerDestinationCommands(program: Command): void {
     print(output(o), rows.map((r) => groupView(r, LINK_BASE, 'listed')), text);
   });
   withCommon(project.command('delete').description('delete a project that has no clusters').requiredOption('--project <projectId>', 'project id')).action(async (o: ProjectOptions) => {
-    await withStore(location(o), (store) => deleteGroup(store.groups, o.project, new Date()));
+    await withStore(location(o), async (store) => deleteGroup(store.groups, await findProject(store, o.project, () => projectNotFound(o.project)), new Date()));
     print(output(o), { deleted: o.project }, `deleted project ${o.project}`);
   });
 
@@ -128,8 +138,7 @@ export function registerDestinationCommands(program: Command): void {
     };
     const now = new Date();
     const created = await withStore(location(o), async (store) => {
-      await requireProject(store, o.project);
-      return createCluster(store.groups, o.project, body, '2024-10-23', { provisioningMs, deletionMs: 0 }, now);
+      return createCluster(store.groups, await requireProject(store, o.project), body, '2024-10-23', { provisioningMs, deletionMs: 0 }, now);
     });
     print(output(o), clusterView(created, '2024-08-05', LINK_BASE, now), `cluster '${created.name}' is being created (IDLE at ${created.readyAt})`);
   });
@@ -160,7 +169,11 @@ export function registerDestinationCommands(program: Command): void {
   ).action(async (o: ClusterDeleteOptions) => {
     const deletionMs = seconds(o.deletion ?? process.env.PUSHLINK_CLUSTER_DELETION, 3_000);
     const now = new Date();
-    await withStore(location(o), (store) => changeCluster(store.groups, o.project, o.name, now, (c) => requestDeletion(c, { provisioningMs: 0, deletionMs }, now)));
+    await withStore(location(o), async (store) => {
+      // A missing project is a missing cluster here, as it was before the command read the project.
+      const project = await findProject(store, o.project, () => clusterNotFound(o.name, o.project));
+      return changeCluster(store.groups, project, o.name, now, (c) => requestDeletion(c, { provisioningMs: 0, deletionMs }, now));
+    });
     print(output(o), { deleting: o.name }, `deleting cluster '${o.name}'`);
   });
 }
