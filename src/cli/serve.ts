@@ -131,8 +131,8 @@ export async function serve(config: ServerConfig): Promise<void> {
   }
 
   const pruner = setInterval(() => {
+    const nowMs = app.clock.now().getTime();
     for (const s of stores) {
-      const nowMs = app.clock.now().getTime();
       s.housekeeping.pruneExpired(nowMs).catch((error: unknown) => log.warn({ err: error }, 'pruning expired records failed'));
       s.events
         .pruneEvents(new Date(nowMs - config.eventRetentionMs).toISOString(), PRUNE_CHUNK_ROWS)

@@ -93,6 +93,11 @@ function send(
   });
 }
 
+/** One call without digest (a bearer token in `authorization`, or none), bounded by the endpoint's timeout. */
+export function plainCall(endpoint: AtlasEndpoint, request: { method: string; path: string; body?: string; authorization?: string }): Promise<AtlasResponse> {
+  return send(endpoint, request, AbortSignal.timeout(endpoint.timeoutMs));
+}
+
 /**
  * One call with digest authentication: the plain request, the 401 challenge, the signed retry.
  * Resolves with Atlas's answer (any status) or rejects with AtlasUnreachable.

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { adminCall, AdminCallError } from '../adminClient.js';
-import { dataDirOption, jsonOption } from '../options.js';
+import { print } from '../admin.js';
+import { dataDirOption, jsonOption, output } from '../options.js';
 
 // `pushlink fault add|list|clear` and `pushlink clock show|advance`: the running server's own
 // controls for testing a client's error handling, through its admin endpoint (adminClient.ts).
@@ -68,10 +69,6 @@ function ruleOf(o: FaultAddOptions): Record<string, unknown> {
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }
 
-function print(value: unknown, json: boolean, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
-}
-
 type RuleView = Record<string, unknown> & { id: string; matched?: number; faulted?: number };
 
 function describeRule(r: RuleView): string {
@@ -83,7 +80,6 @@ function describeRule(r: RuleView): string {
 }
 
 export function registerControlCommands(program: Command): void {
-  const shared = { dataDirOption, jsonOption };
   const fault = program.command('fault').description("a running server's fault rules (see the README: testing your client's error handling)");
   fault
     .command('add')
@@ -106,30 +102,30 @@ export function registerControlCommands(program: Command): void {
     .option('--migration <liveMigrationId>', 'a live-migration rule for this migration (default: every one)')
     .option('--fail-at <phase>', 'live migration: fail it at WORKING, READY_FOR_CUTOVER or CUTOVER')
     .option('--lag <seconds>', 'live migration: pin its lag (it never gets ready for cutover)')
-    .addOption(shared.dataDirOption())
-    .addOption(shared.jsonOption())
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (o: FaultAddOptions) => {
       const rule = (await adminCall(path.resolve(o.dataDir), 'POST', '/api/private/pushlink/faults', ruleOf(o))) as RuleView;
-      print(rule, !!o.json, () => `added fault rule ${describeRule(rule)}`);
+      print(output(o), rule, `added fault rule ${describeRule(rule)}`);
     });
   fault
     .command('list')
     .description('the rules, with how many calls each matched and faulted')
-    .addOption(shared.dataDirOption())
-    .addOption(shared.jsonOption())
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (o: { dataDir: string; json?: boolean }) => {
       const list = (await adminCall(path.resolve(o.dataDir), 'GET', '/api/private/pushlink/faults')) as { results: RuleView[] };
-      print(list.results, !!o.json, () => (list.results.length === 0 ? 'no fault rules' : list.results.map(describeRule).join('\n')));
+      print(output(o), list.results, list.results.length === 0 ? 'no fault rules' : list.results.map(describeRule).join('\n'));
     });
   fault
     .command('clear')
     .description('remove one rule (by id), or all')
     .argument('[ruleId]', 'the rule to remove (default: all)')
-    .addOption(shared.dataDirOption())
-    .addOption(shared.jsonOption())
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (ruleId: string | undefined, o: { dataDir: string; json?: boolean }) => {
       const answer = (await adminCall(path.resolve(o.dataDir), 'DELETE', `/api/private/pushlink/faults${ruleId ? `/${encodeURIComponent(ruleId)}` : ''}`)) as { removed: number };
-      print(answer, !!o.json, () => `removed ${answer.removed} fault rule${answer.removed === 1 ? '' : 's'}`);
+      print(output(o), answer, `removed ${answer.removed} fault rule${answer.removed === 1 ? '' : 's'}`);
     });
 
   const clock = program.command('clock').description("a running server's clock (controllable with serve --clock controllable or --clock-rate)");
@@ -137,20 +133,20 @@ export function registerControlCommands(program: Command): void {
     `${state.now} (${state.controllable ? `controllable, ${Math.round(state.offsetMs / 1000)} s ahead of the wall clock, rate ${state.rate}` : 'the wall clock'})`;
   clock
     .command('show')
-    .addOption(shared.dataDirOption())
-    .addOption(shared.jsonOption())
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (o: { dataDir: string; json?: boolean }) => {
       const state = (await adminCall(path.resolve(o.dataDir), 'GET', '/api/private/pushlink/clock')) as Parameters<typeof describeClock>[0];
-      print(state, !!o.json, () => describeClock(state));
+      print(output(o), state, describeClock(state));
     });
   clock
     .command('advance')
     .description('move the clock forward, e.g. 121h, 90m, 1d12h (every timer: tokens, nonces, clusters, jobs, the cutover window)')
     .argument('<duration>', 'how far')
-    .addOption(shared.dataDirOption())
-    .addOption(shared.jsonOption())
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
     .action(async (by: string, o: { dataDir: string; json?: boolean }) => {
       const state = (await adminCall(path.resolve(o.dataDir), 'POST', '/api/private/pushlink/clock/advance', { by })) as Parameters<typeof describeClock>[0];
-      print(state, !!o.json, () => `clock now ${describeClock(state)}`);
+      print(output(o), state, `clock now ${describeClock(state)}`);
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readAdminFile } from '../adminFile.js';
 import { adminCall } from '../adminClient.js';
 import { print, withStore } from '../admin.js';
 import { CliError } from '../errors.js';
@@ -20,11 +19,7 @@ interface EventsOptions extends StoreOptions, JsonOptions {
 }
 
 async function serverNow(dataDir: string): Promise<string> {
-  try {
-    readAdminFile(dataDir);
-  } catch {
-    return new Date().toISOString();
-  }
+  // No admin.json (no server), or a server that does not answer: the wall clock.
   const clock = (await adminCall(dataDir, 'GET', '/api/private/pushlink/clock').catch(() => undefined)) as { now?: string } | undefined;
   return clock?.now ?? new Date().toISOString();
 }
