@@ -1,3 +1,5 @@
+import { OBJECT_ID_PATTERN } from './ids.js';
+
 // Fault rules: what a user declares (a file, or pushlink's admin endpoint) so that pushlink
 // misbehaves on demand the way Atlas sometimes does — an error answer, a slow answer, a migration
 // that fails at a phase or whose lag never falls. Parsing and validation here name the field at
@@ -72,7 +74,6 @@ export interface FaultCall {
 
 const SPEC_FIELDS = new Set(['route', 'target', 'orgId', 'groupId', 'auth', 'after', 'times', 'probability', 'seed', 'status', 'errorCode', 'detail', 'retryAfter', 'latencyMs', 'liveMigration']);
 const MIGRATION_FIELDS = new Set(['id', 'failAt', 'lagTimeSeconds', 'errorMessage']);
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 const METHODS = new Set(['*', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 /** Defaults where a status has one obvious Atlas code. */
 const DEFAULT_ERROR_CODES: Record<number, string> = { 429: 'RATE_LIMITED', 500: 'UNEXPECTED_ERROR', 503: 'SERVICE_UNAVAILABLE' };
@@ -107,8 +108,8 @@ export function parseFaultRule(input: unknown, id: string, at: string): FaultRul
     rule.route = text(f('route'), raw.route, /^(\*|[A-Z]+) \/\S*$/, 'a method and a path template, e.g. "POST /api/atlas/v2/orgs/{orgId}/liveMigrations/linkTokens"');
     if (!METHODS.has(rule.route.split(' ', 1)[0]!)) throw new FaultRuleError(f('route'), `its method must be one of ${[...METHODS].join(', ')}`);
   }
-  if (raw.orgId !== undefined) rule.orgId = text(f('orgId'), raw.orgId, OBJECT_ID, '24 hexadecimal digits');
-  if (raw.groupId !== undefined) rule.groupId = text(f('groupId'), raw.groupId, OBJECT_ID, '24 hexadecimal digits');
+  if (raw.orgId !== undefined) rule.orgId = text(f('orgId'), raw.orgId, OBJECT_ID_PATTERN, '24 hexadecimal digits');
+  if (raw.groupId !== undefined) rule.groupId = text(f('groupId'), raw.groupId, OBJECT_ID_PATTERN, '24 hexadecimal digits');
   if (raw.auth !== undefined) rule.auth = oneOf(f('auth'), raw.auth, ['digest', 'bearer', 'linkKey'] as const);
   if (raw.after !== undefined) rule.after = wholeNumber(f('after'), raw.after, 0, 1_000_000_000);
   if (raw.times !== undefined) rule.times = wholeNumber(f('times'), raw.times, 1, 1_000_000_000);
@@ -149,7 +150,7 @@ function parseMigrationFault(input: unknown, at: string): NonNullable<FaultRuleS
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) if (!MIGRATION_FIELDS.has(key)) throw new FaultRuleError(`${at}.${key}`, 'is not a liveMigration fault field');
   const out: NonNullable<FaultRuleSpec['liveMigration']> = {};
-  if (raw.id !== undefined) out.id = text(`${at}.id`, raw.id, OBJECT_ID, '24 hexadecimal digits');
+  if (raw.id !== undefined) out.id = text(`${at}.id`, raw.id, OBJECT_ID_PATTERN, '24 hexadecimal digits');
   if (raw.failAt !== undefined) out.failAt = oneOf(`${at}.failAt`, raw.failAt, MIGRATION_PHASES);
   if (raw.lagTimeSeconds !== undefined) out.lagTimeSeconds = wholeNumber(`${at}.lagTimeSeconds`, raw.lagTimeSeconds, 0, 31_536_000);
   if (raw.errorMessage !== undefined) out.errorMessage = text(`${at}.errorMessage`, raw.errorMessage);

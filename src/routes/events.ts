@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { atlasRequest, type AppContext, type AtlasRouteConfig } from './atlasRequest.js';
+import { OBJECT_ID_PATTERN } from '../domain/ids.js';
 import { ApiError } from '../http/errors.js';
 import { atlasApiBase } from '../http/links.js';
 import { pageOf, parsePageRequest } from '../http/pagination.js';
@@ -12,7 +13,6 @@ import { eventView } from './views/eventView.js';
 
 const ORG_EVENTS: AtlasRouteConfig = { versions: ['2023-01-01'], org: 'ORG_MEMBER' };
 const GROUP_EVENTS: AtlasRouteConfig = { versions: ['2023-01-01'], group: 'GROUP_READ' };
-const EVENT_ID = /^[0-9a-f]{24}$/;
 const EVENT_TYPE = /^[A-Z][A-Z0-9_]{0,99}$/;
 
 type Filters = Pick<EventQuery, 'eventTypes' | 'minDate' | 'maxDate'>;
@@ -56,7 +56,7 @@ export function eventRoutes(context: AppContext): FastifyPluginAsync {
   }
 
   async function one(request: FastifyRequest, orgId: string, groupId: string | undefined, eventId: string) {
-    if (!EVENT_ID.test(eventId)) throw new ApiError('INVALID_PATH_PARAMETER', [eventId]);
+    if (!OBJECT_ID_PATTERN.test(eventId)) throw new ApiError('INVALID_PATH_PARAMETER', [eventId]);
     const found = await store.events.getEvent(orgId, eventId, clock.now().toISOString(), groupId);
     if (!found) throw new ApiError('RESOURCE_NOT_FOUND', [`event ${eventId}`]);
     return eventView(found, atlasApiBase(request));
